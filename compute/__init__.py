@@ -1,0 +1,30 @@
+"""Partials' pure core: parse a function, build a grid, get exact partials at every point."""
+
+from .derivatives import DerivativeRequest, parse_derivative_spec, partial_label
+from .engine import PartialsResult, partials_on_grid
+from .errors import PartialsError, ResourceLimitError
+from .expression import Expression, parse_constant, parse_expression
+from .grid import AxisSpec, Grid, Points, make_grid, make_points, parse_grid_spec, points_from_csv
+from .limits import DEFAULT_LIMITS, Limits
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "AxisSpec",
+    "DerivativeRequest",
+    "Expression",
+    "Grid",
+    "Limits",
+    "PartialsError",
+    "PartialsResult",
+    "Points",
+    "ResourceLimitError",
+    "make_grid",
+    "make_points",
+    "parse_constant",
+    "parse_derivative_spec",
+    "parse_expression",
+    "parse_grid_spec",
+    "partial_label",
+    "partials_on_grid",
+    "points_from_csv",
+]

@@ -1,0 +1,532 @@
+"""Parse user text into a validated expression tree, with Python's ``ast`` and a whitelist.
+
+Nothing here evaluates user text: ``ast.parse`` only builds a syntax tree, which we walk and
+rebuild from a handful of allowed node kinds. Everything else is an error that says what is
+wrong and which column it points at.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+
+from .errors import PartialsError
+from .folding import ConstantOverflow, fold_binary, fold_call
+from .language import COMPARISONS, CONSTANTS, FUNCTIONS, RESERVED_NAMES
+from .limits import DEFAULT_LIMITS, Limits
+from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary, walk
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+_NOT_ALLOWED = {
+    ast.Attribute: "attribute access ('.') is not allowed",
+    ast.Subscript: "indexing with [ ] is not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.IfExp: "'a if c else b' is not allowed — use where(c, a, b)",
+    ast.BoolOp: "'and'/'or' are not allowed — nest where(...) instead",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.JoinedStr: "strings are not allowed",
+    ast.List: "lists are not allowed in a function",
+    ast.Set: "sets are not allowed",
+    ast.Dict: "dictionaries are not allowed",
+    ast.Starred: "'*' unpacking is not allowed",
+    ast.NamedExpr: "':=' is not allowed — define names on their own line: name = expression",
+    ast.Await: "'await' is not allowed",
+    ast.Yield: "'yield' is not allowed",
+    ast.YieldFrom: "'yield' is not allowed",
+    ast.Slice: "slices are not allowed",
+}
+_OPERATOR_NAMES = {
+    ast.FloorDiv: "'//'",
+    ast.Mod: "'%'",
+    ast.MatMult: "'@'",
+    ast.LShift: "'<<'",
+    ast.RShift: "'>>'",
+    ast.BitOr: "'|'",
+    ast.BitAnd: "'&'",
+    ast.BitXor: "'^'",
+    ast.Invert: "'~'",
+    ast.Not: "'not'",
+}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A validated function: intermediate definitions, then one or more named outputs.
+
+    ``outputs`` hold the trees as written (for formulas); ``folded_*`` hold the same trees with
+    constant subexpressions folded to float64 (for computing).
+    """
+
+    text: str
+    definitions: tuple[tuple[str, Node], ...]
+    outputs: tuple[tuple[str, Node], ...]
+    free_names: tuple[str, ...]
+    folded_definitions: tuple[tuple[str, Node], ...] = field(repr=False)
+    folded_outputs: tuple[tuple[str, Node], ...] = field(repr=False)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.outputs)
+
+    @property
+    def is_vector(self) -> bool:
+        return len(self.outputs) > 1
+
+    def inlined_size(self) -> int:
+        """Node count with every intermediate substituted: what a symbolic engine would face."""
+        sizes: dict[str, int] = {}
+
+        def size(node: Node) -> int:
+            return sum(sizes[n.name] if isinstance(n, Ref) else 1 for n in walk(node))
+
+        for name, node in self.definitions:
+            sizes[name] = size(node)
+        return sum(size(node) for _, node in self.outputs)
+
+
+def parse_expression(text: str, limits: Limits = DEFAULT_LIMITS) -> Expression:
+    """Validate and parse a function; raises :class:`PartialsError` for anything else."""
+    if not isinstance(text, str):
+        raise PartialsError("the function must be text")
+    if len(text) > limits.max_expression_chars:
+        raise PartialsError(
+            f"the function is too long ({len(text)} characters; the limit is "
+            f"{limits.max_expression_chars})"
+        )
+    check_characters(text)
+    source, column_maps = _caret_to_power(text)
+    if not source.strip():
+        raise PartialsError("the function is empty — type an expression such as t*k + 2*t*k**2")
+    if source.count("\n") + source.count(";") + 1 > limits.max_lines * 2:
+        raise PartialsError(f"the function has too many lines (the limit is {limits.max_lines})")
+    module = _parse_python(source, column_maps)
+    return _Builder(column_maps, limits).build(text, module)
+
+
+def check_characters(text: str, *, column_offset: int = 0) -> None:
+    """Reject anything outside printable ASCII before Python's parser sees it.
+
+    This stops look-alike letters (NFKC would fold 'ｅｘｐ' into 'exp'), invisible characters,
+    NUL bytes and lone surrogates, each with its position.
+    """
+    line, col = 1, 0
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+            continue
+        if " " <= ch <= "~" or ch in "\t\r":
+            continue
+        code = f"U+{ord(ch):04X}"
+        shown = f"'{ch}' ({code})" if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else code
+        hint = ""
+        if ch.isalpha():
+            hint = " — use plain ASCII names (e.g. sigma, theta)"
+        elif ord(ch) in (0x2212, 0x2013):
+            hint = " — use '-' for minus"
+        elif ord(ch) in (0xD7, 0x22C5, 0xB7):
+            hint = " — use '*' for multiplication"
+        raise PartialsError(
+            f"character {shown} is not allowed{hint}", column=col + column_offset, line=line
+        )
+
+
+def _caret_to_power(text: str) -> tuple[str, list[list[int]]]:
+    """Rewrite '^' as '**' (so it binds like a power) and keep a map back to original columns."""
+    out_lines: list[str] = []
+    maps: list[list[int]] = []
+    for raw in text.split("\n"):
+        chars: list[str] = []
+        mapping: list[int] = []
+        for i, ch in enumerate(raw):
+            if ch == "^":
+                chars.append("**")
+                mapping.extend([i, i])
+            else:
+                chars.append(ch)
+                mapping.append(i)
+        mapping.append(len(raw))
+        out_lines.append("".join(chars))
+        maps.append(mapping)
+    return "\n".join(out_lines), maps
+
+
+def _original_column(maps: list[list[int]], line: int, offset: int) -> int:
+    """1-based column in the user's text for a 0-based offset in the rewritten line."""
+    if 1 <= line <= len(maps):
+        mapping = maps[line - 1]
+        offset = max(0, min(offset, len(mapping) - 1))
+        return mapping[offset] + 1
+    return offset + 1
+
+
+def _parse_python(source: str, maps: list[list[int]]) -> ast.Module:
+    try:
+        return ast.parse(source, mode="exec")
+    except SyntaxError as exc:
+        message = (exc.msg or "invalid syntax").strip()
+        if "too many nested parentheses" in message:
+            message = "too many nested parentheses"
+        line = exc.lineno or 1
+        column = _original_column(maps, line, (exc.offset or 1) - 1)
+        raise PartialsError(f"syntax error: {message}", column=column, line=line) from None
+    except (RecursionError, MemoryError):
+        raise PartialsError("the function is nested too deeply to parse") from None
+    except ValueError as exc:  # e.g. digit limits on huge integer literals
+        raise PartialsError(f"cannot read the function: {exc}") from None
+
+
+class _Builder:
+    def __init__(self, maps: list[list[int]], limits: Limits) -> None:
+        self.maps = maps
+        self.limits = limits
+        self.nodes = 0
+        self.defined: dict[str, int] = {}  # name -> line where defined
+        self.free: dict[str, tuple[int, int]] = {}  # name -> first (line, column)
+
+    def error(self, message: str, node: ast.AST) -> PartialsError:
+        line = getattr(node, "lineno", 1)
+        column = _original_column(self.maps, line, getattr(node, "col_offset", 0))
+        return PartialsError(message, column=column, line=line)
+
+    def build(self, text: str, module: ast.Module) -> Expression:
+        statements = module.body
+        if not statements:
+            raise PartialsError(
+                "the function is empty — type an expression such as t*k + 2*t*k**2"
+            )
+        if len(statements) > self.limits.max_lines:
+            raise self.error(
+                f"too many lines ({len(statements)}; the limit is {self.limits.max_lines})",
+                statements[self.limits.max_lines],
+            )
+        definitions: list[tuple[str, Node, Node]] = []
+        for stmt in statements[:-1]:
+            if isinstance(stmt, ast.Expr):
+                raise self.error(
+                    "only the last line is the output — give this line a name "
+                    "(name = expression) or remove it",
+                    stmt,
+                )
+            name, value = self._assignment(stmt)
+            if isinstance(value, ast.Tuple):
+                raise self.error(
+                    "comma-separated values are only allowed on the last line", value
+                )
+            original, folded, _ = self._expr(value, 0, allow_compare=False)
+            self.defined[name] = stmt.lineno
+            definitions.append((name, original, folded))
+
+        outputs = self._outputs(statements[-1])
+        free_names = tuple(sorted(self.free, key=lambda n: self.free[n]))
+        return Expression(
+            text=text,
+            definitions=tuple((n, o) for n, o, _ in definitions),
+            outputs=tuple((n, o) for n, o, _ in outputs),
+            free_names=free_names,
+            folded_definitions=tuple((n, f) for n, _, f in definitions),
+            folded_outputs=tuple((n, f) for n, _, f in outputs),
+        )
+
+    def _assignment(self, stmt: ast.stmt) -> tuple[str, ast.expr]:
+        if isinstance(stmt, ast.Assign):
+            if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+                raise self.error(
+                    "a definition is one name, an '=' and an expression (e.g. d1 = x + 1)", stmt
+                )
+            target = stmt.targets[0]
+            name = target.id
+            self._check_new_name(name, target)
+            return name, stmt.value
+        if isinstance(stmt, ast.AugAssign):
+            raise self.error("'+=' and similar are not allowed — write name = expression", stmt)
+        if isinstance(stmt, ast.AnnAssign):
+            raise self.error("annotations are not allowed — write name = expression", stmt)
+        raise self.error(
+            "only 'name = expression' lines and a final expression are allowed", stmt
+        )
+
+    def _check_new_name(self, name: str, node: ast.AST) -> None:
+        self._check_identifier(name, node)
+        if name in RESERVED_NAMES:
+            kind = "constant" if name in CONSTANTS else "function"
+            raise self.error(f"'{name}' is a built-in {kind} and cannot be redefined", node)
+        if name in self.defined:
+            raise self.error(
+                f"'{name}' is already defined on line {self.defined[name]}", node
+            )
+        if name in self.free:
+            line, _ = self.free[name]
+            raise self.error(
+                f"'{name}' is used on line {line} before this definition — define it first",
+                node,
+            )
+
+    def _check_identifier(self, name: str, node: ast.AST) -> None:
+        if name.startswith("_"):
+            raise self.error(f"names cannot start with '_' ('{name}')", node)
+        if len(name) > 64:
+            raise self.error("names are limited to 64 characters", node)
+
+    def _outputs(self, stmt: ast.stmt) -> list[tuple[str, Node, Node]]:
+        single_name = "f"
+        if isinstance(stmt, ast.Expr):
+            value = stmt.value
+        else:
+            single_name, value = self._assignment(stmt)
+        items = list(value.elts) if isinstance(value, ast.Tuple) else [value]
+        if not items:
+            raise self.error("the output is empty", value)
+        if len(items) > self.limits.max_outputs:
+            raise self.error(
+                f"too many outputs ({len(items)}; the limit is {self.limits.max_outputs})",
+                value,
+            )
+        built = [self._expr(item, 1, allow_compare=False) for item in items]
+        if len(items) == 1:
+            names = [single_name]
+        else:
+            if isinstance(stmt, ast.Assign):
+                raise self.error(
+                    "a vector-valued output cannot be assigned to one name — list the "
+                    "outputs on the last line (u, v)",
+                    stmt,
+                )
+            listed = [i.id for i in items if isinstance(i, ast.Name)]
+            if len(listed) == len(items) and len(set(listed)) == len(listed):
+                names = listed
+            else:
+                names = [f"f{i + 1}" for i in range(len(items))]
+        return [(n, orig, folded) for n, (orig, folded, _) in zip(names, built, strict=True)]
+
+    def _expr(
+        self, node: ast.expr, depth: int, *, allow_compare: bool
+    ) -> tuple[Node, Node, float | None]:
+        """Return (tree as written, folded tree, constant value or None)."""
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise self.error(
+                f"the function is too large (more than {self.limits.max_nodes} terms)", node
+            )
+        if depth > self.limits.max_depth:
+            raise self.error(
+                f"the function is nested too deeply (more than {self.limits.max_depth} levels)",
+                node,
+            )
+        if isinstance(node, ast.Constant):
+            return self._number(node)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                raise self.error(f"{_OPERATOR_NAMES[type(node.op)]} is not allowed", node)
+            op = "-" if isinstance(node.op, ast.USub) else "+"
+            orig, folded, value = self._expr(node.operand, depth + 1, allow_compare=False)
+            if value is not None:
+                value = -value if op == "-" else value
+                return Unary(op, orig), Num(value), value
+            return Unary(op, orig), Unary(op, folded), None
+        if isinstance(node, ast.BinOp):
+            op_type = type(node.op)
+            if op_type not in _BINOPS:
+                hint = " — use '**' or '^' for powers" if op_type is ast.BitXor else ""
+                raise self.error(f"operator {_OPERATOR_NAMES[op_type]} is not allowed{hint}", node)
+            op = _BINOPS[op_type]
+            lo, lf, lv = self._expr(node.left, depth + 1, allow_compare=False)
+            ro, rf, rv = self._expr(node.right, depth + 1, allow_compare=False)
+            if lv is not None and rv is not None:
+                value = self._fold(lambda: fold_binary(op, lv, rv), node)
+                return Binary(op, lo, ro), Num(value), value
+            return Binary(op, lo, ro), Binary(op, lf, rf), None
+        if isinstance(node, ast.Call):
+            return self._call(node, depth)
+        if isinstance(node, ast.Compare):
+            return self._compare(node, depth, allow_compare)
+        if isinstance(node, ast.Tuple):
+            raise self.error(
+                "comma-separated values are only allowed at the top of the last line", node
+            )
+        message = _NOT_ALLOWED.get(type(node), f"'{type(node).__name__}' is not allowed")
+        raise self.error(message, node)
+
+    def _fold(self, compute, node: ast.AST) -> float:
+        try:
+            return compute()
+        except ConstantOverflow:
+            raise self.error(
+                "constant is too large for float64 (it overflows to infinity)", node
+            ) from None
+
+    def _number(self, node: ast.Constant) -> tuple[Node, Node, float]:
+        raw = node.value
+        if isinstance(raw, bool) or raw is None or raw is Ellipsis:
+            raise self.error(f"'{raw}' is not allowed — only numbers", node)
+        if isinstance(raw, complex):
+            raise self.error("complex numbers are not supported", node)
+        if isinstance(raw, (str, bytes)):
+            raise self.error("strings are not allowed", node)
+        if isinstance(raw, int):
+            if raw.bit_length() > 1024:
+                raise self.error("number is too large for float64", node)
+            value = float(raw)
+        elif isinstance(raw, float):
+            value = raw
+        else:  # pragma: no cover - ast produces no other literal kinds
+            raise self.error("unsupported literal", node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise self.error("number is too large for float64", node)
+        leaf = Num(value)
+        return leaf, leaf, value
+
+    def _name(self, node: ast.Name) -> tuple[Node, Node, float | None]:
+        name = node.id
+        if name in CONSTANTS:
+            value = CONSTANTS[name]
+            return Constant(name), Num(value), value
+        if name in FUNCTIONS:
+            raise self.error(f"'{name}' is a function — call it, e.g. {name}(x)", node)
+        self._check_identifier(name, node)
+        if name in self.defined:
+            return Ref(name), Ref(name), None
+        if name not in self.free:
+            line = node.lineno
+            self.free[name] = (line, _original_column(self.maps, line, node.col_offset))
+        return Symbol(name), Symbol(name), None
+
+    def _call(self, node: ast.Call, depth: int) -> tuple[Node, Node, float | None]:
+        if not isinstance(node.func, ast.Name):
+            raise self.error("only named functions can be called, e.g. sin(x)", node)
+        name = node.func.id
+        if name not in FUNCTIONS:
+            if name in self.defined or name in self.free or name in CONSTANTS:
+                raise self.error(f"'{name}' is not a function", node)
+            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
+            hint = f" — did you mean '{close[0]}'?" if close else ""
+            raise self.error(f"unknown function '{name}'{hint}", node)
+        info = FUNCTIONS[name]
+        if node.keywords:
+            raise self.error(f"{name}() takes no keyword arguments", node.keywords[0].value)
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.error("'*' unpacking is not allowed", arg)
+        if not info.min_args <= len(node.args) <= info.max_args:
+            raise self.error(
+                f"{name}() takes {info.arity_text()}, got {len(node.args)}", node
+            )
+        built = [
+            self._expr(arg, depth + 1, allow_compare=(name == "where" and i == 0))
+            for i, arg in enumerate(node.args)
+        ]
+        if name == "where" and not isinstance(node.args[0], ast.Compare):
+            raise self.error(
+                "where() needs a comparison first, e.g. where(x > 0, x, -x)", node.args[0]
+            )
+        original = Call(name, tuple(b[0] for b in built))
+        values = [b[2] for b in built]
+        if all(v is not None for v in values):
+            value = self._fold(lambda: fold_call(name, values), node)
+            return original, Num(value), value
+        return original, Call(name, tuple(b[1] for b in built)), None
+
+    def _compare(
+        self, node: ast.Compare, depth: int, allow: bool
+    ) -> tuple[Node, Node, float | None]:
+        if not allow:
+            raise self.error(
+                "comparisons are only allowed as the first argument of where(...)", node
+            )
+        if len(node.ops) != 1:
+            raise self.error(
+                "chained comparisons are not supported — nest where(...) instead", node
+            )
+        op_type = type(node.ops[0])
+        if op_type not in _CMPOPS:
+            raise self.error(f"only {' '.join(COMPARISONS)} comparisons are allowed", node)
+        op = _CMPOPS[op_type]
+        lo, lf, lv = self._expr(node.left, depth + 1, allow_compare=False)
+        ro, rf, rv = self._expr(node.comparators[0], depth + 1, allow_compare=False)
+        if lv is not None and rv is not None:
+            value = fold_binary(op, lv, rv)
+            return Compare(op, lo, ro), Num(value), value
+        return Compare(op, lo, ro), Compare(op, lf, rf), None
+
+
+def parse_constant(text: str, limits: Limits = DEFAULT_LIMITS) -> float:
+    """A constant expression (``2*pi``, ``1e-3``) as a finite float; used by grids and params."""
+    if not isinstance(text, str):
+        raise PartialsError("expected a number")
+    expression = parse_expression(text, limits)
+    if expression.is_vector:
+        raise PartialsError("expected one number, not a list")
+    if expression.definitions:
+        raise PartialsError("expected a number, not definitions")
+    if expression.free_names:
+        name = expression.free_names[0]
+        raise PartialsError(f"expected a number, but '{name}' is a name")
+    node = expression.folded_outputs[0][1]
+    if not isinstance(node, Num):  # pragma: no cover - no free names means fully folded
+        raise PartialsError("expected a number")
+    value = node.value
+    if value != value or value in (float("inf"), float("-inf")):
+        raise PartialsError(f"'{text.strip()}' is not a finite number")
+    return value
+
+
+def parse_number_list(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, list[float]]:
+    """Read ``f(a, b, c)``, ``a, b, c``, ``[a, b, c]`` or ``a`` where each item is a constant.
+
+    Returns the called name (None for a plain list) and the folded values; the caller decides
+    which names it accepts. Used for grid specs, where bounds may be ``2*pi``.
+    """
+    if not isinstance(text, str):
+        raise PartialsError("expected text")
+    if len(text) > limits.max_spec_chars:
+        raise PartialsError(
+            f"too long ({len(text)} characters; the limit is {limits.max_spec_chars})"
+        )
+    check_characters(text)
+    if "\n" in text.strip() or ";" in text:
+        raise PartialsError("expected one line of values")
+    source, maps = _caret_to_power(text.strip())
+    if not source:
+        raise PartialsError("no values given")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        column = _original_column(maps, 1, (exc.offset or 1) - 1)
+        raise PartialsError(f"syntax error: {(exc.msg or 'invalid syntax').strip()}",
+                            column=column) from None
+    except (RecursionError, MemoryError):
+        raise PartialsError("nested too deeply to parse") from None
+    except ValueError as exc:
+        raise PartialsError(f"cannot read the values: {exc}") from None
+    builder = _Builder(maps, limits)
+    body = tree.body
+    func: str | None = None
+    if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id not in FUNCTIONS:
+        if body.keywords:
+            raise builder.error(f"{body.func.id}() takes no keyword arguments", body.keywords[0].value)
+        func, items = body.func.id, list(body.args)
+    elif isinstance(body, (ast.Tuple, ast.List)):
+        items = list(body.elts)
+    else:
+        items = [body]
+    if not items:
+        raise builder.error("no values given", body)
+    values: list[float] = []
+    for item in items:
+        if isinstance(item, ast.Starred):
+            raise builder.error("'*' unpacking is not allowed", item)
+        _, folded, value = builder._expr(item, 1, allow_compare=False)
+        if value is None:
+            name = next((n.name for n in walk(folded) if isinstance(n, Symbol)), "?")
+            raise builder.error(f"expected a number, but '{name}' is a name", item)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise builder.error("values must be finite numbers", item)
+        values.append(value)
+    return func, values

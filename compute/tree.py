@@ -1,0 +1,86 @@
+"""The validated expression tree: the only thing the lowerings ever see.
+
+Nodes are frozen (hashable) so a parsed expression can key a cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    """A finite float64 literal, or a folded constant subexpression."""
+
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """A named constant (``pi``, ``e``); kept by name so formulas show the symbol."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A free name: a grid variable or a parameter."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to an intermediate defined on an earlier line."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: str  # "-" or "+"
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: str  # "+", "-", "*", "/", "**"
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: str  # "<", "<=", ">", ">="
+    left: Node
+    right: Node
+
+
+Node = Union[Num, Constant, Symbol, Ref, Unary, Binary, Call, Compare]
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, (Binary, Compare)):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, parents before children (iterative: no recursion limit)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
