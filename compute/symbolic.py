@@ -1,0 +1,198 @@
+"""The second lowering: a SymPy expression built with constructors, for LaTeX formulas.
+
+SymPy's own parser evaluates text with ``eval``; we never hand it user text. We build the
+expression from the validated tree, never simplify, and cap size and time: symbolic work on an
+adversarial but valid tree can take minutes, so :func:`formulas_latex` runs it in a worker
+process that is killed on timeout. A failure hides the formula, never the numbers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Sequence
+
+import sympy as sp
+
+from .expression import Expression, parse_expression
+from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary
+
+MAX_SYMBOLIC_NODES = 400
+MAX_LATEX_CHARS = 4000
+
+
+def _cbrt(x: sp.Expr) -> sp.Expr:
+    return sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3)
+
+
+SYMPY_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "asin": sp.asin,
+    "acos": sp.acos,
+    "atan": sp.atan,
+    "atan2": sp.atan2,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "tanh": sp.tanh,
+    "asinh": sp.asinh,
+    "acosh": sp.acosh,
+    "atanh": sp.atanh,
+    "exp": sp.exp,
+    "expm1": lambda x: sp.exp(x) - 1,
+    "log": sp.log,
+    "log1p": lambda x: sp.log(1 + x),
+    "log2": lambda x: sp.log(x, 2),
+    "log10": lambda x: sp.log(x, 10),
+    "sqrt": sp.sqrt,
+    "cbrt": _cbrt,
+    "abs": sp.Abs,
+    "sign": sp.sign,
+    "erf": sp.erf,
+    "erfc": sp.erfc,
+    "min": sp.Min,
+    "max": sp.Max,
+    "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
+    "softplus": lambda x: sp.log(1 + sp.exp(x)),
+    "where": lambda c, a, b: sp.Piecewise((a, c), (b, True)),
+}
+_COMPARE = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
+
+
+def sympy_symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def to_sympy(expression: Expression) -> dict[str, sp.Expr]:
+    """``{output name: SymPy expression}`` with intermediates substituted."""
+    scope: dict[str, sp.Expr] = {}
+    for name, node in expression.definitions:
+        scope[name] = _lower(node, scope)
+    return {name: _lower(node, scope) for name, node in expression.outputs}
+
+
+def _lower(node: Node, scope: dict[str, sp.Expr]) -> sp.Expr:
+    if isinstance(node, Num):
+        v = node.value
+        return sp.Integer(int(v)) if v.is_integer() and abs(v) < 2**53 else sp.Float(v)
+    if isinstance(node, Constant):
+        return sp.pi if node.name == "pi" else sp.E
+    if isinstance(node, Symbol):
+        return sympy_symbol(node.name)
+    if isinstance(node, Ref):
+        return scope[node.name]
+    if isinstance(node, Unary):
+        operand = _lower(node.operand, scope)
+        return -operand if node.op == "-" else operand
+    if isinstance(node, Binary):
+        a, b = _lower(node.left, scope), _lower(node.right, scope)
+        if node.op == "+":
+            return a + b
+        if node.op == "-":
+            return a - b
+        if node.op == "*":
+            return a * b
+        if node.op == "/":
+            return a / b
+        return a**b
+    if isinstance(node, Compare):
+        return _COMPARE[node.op](_lower(node.left, scope), _lower(node.right, scope))
+    if isinstance(node, Call):
+        return SYMPY_FUNCTIONS[node.func](*[_lower(a, scope) for a in node.args])
+    raise TypeError(f"unexpected node {node!r}")  # pragma: no cover
+
+
+def latex_of(
+    expression: Expression, output: str, wrt: Sequence[str] = ()
+) -> str | None:
+    """LaTeX of an output or one of its partials, or None when it would be too large."""
+    if expression.inlined_size() > MAX_SYMBOLIC_NODES * (1 if wrt else 4):
+        return None
+    expr = to_sympy(expression)[output]
+    for name in wrt:
+        expr = sp.diff(expr, sympy_symbol(name))
+    if sp.count_ops(expr, visual=False) > MAX_SYMBOLIC_NODES * 4:
+        return None
+    text = sp.latex(expr)
+    return text if len(text) <= MAX_LATEX_CHARS else None
+
+
+FormulaKey = tuple[str, tuple[str, ...]]
+
+
+def _formulas_in_process(text: str, keys: list[FormulaKey]) -> dict[FormulaKey, str | None]:
+    expression = parse_expression(text)
+    out: dict[FormulaKey, str | None] = {}
+    for output, wrt in keys:
+        try:
+            out[(output, wrt)] = latex_of(expression, output, wrt)
+        except Exception:  # noqa: BLE001 - a formula failure only hides that formula
+            out[(output, wrt)] = None
+    return out
+
+
+def _worker_main(conn) -> None:  # pragma: no cover - runs in the worker process
+    conn.send("ready")
+    while True:
+        try:
+            text, keys = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send(_formulas_in_process(text, keys))
+        except Exception:  # noqa: BLE001
+            conn.send({key: None for key in keys})
+
+
+class _FormulaWorker:
+    """One persistent spawn-started process; killed and restarted when a job runs too long."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn = None
+
+    def _start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        self._process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self._process.start()
+        self._conn = parent
+        # Imports take a second or two; the job's own timeout starts once the worker is ready.
+        if not parent.poll(60) or parent.recv() != "ready":
+            self._kill()
+            raise OSError("the formula worker did not start")
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(timeout=2)
+        self._process = None
+        self._conn = None
+
+    def run(self, text: str, keys: list[FormulaKey], timeout_s: float) -> dict[FormulaKey, str | None]:
+        with self._lock:
+            if self._process is None or not self._process.is_alive():
+                self._start()
+            try:
+                self._conn.send((text, keys))
+                if self._conn.poll(timeout_s):
+                    return self._conn.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                pass
+            self._kill()
+            return {key: None for key in keys}
+
+
+_WORKER = _FormulaWorker()
+
+
+def formulas_latex(
+    text: str, keys: Sequence[FormulaKey], timeout_s: float = 5.0
+) -> dict[FormulaKey, str | None]:
+    """LaTeX for each ``(output, wrt)``; None where SymPy failed, ran too long or too large.
+
+    ``text`` must already have parsed (the worker parses it again with the same parser).
+    """
+    return _WORKER.run(text, list(keys), timeout_s)

@@ -1,0 +1,71 @@
+"""pandas views of a result: the wide matrix for two grid variables, a tidy table otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .derivatives import partial_label
+from .engine import PartialsResult
+from .grid import Grid
+
+
+@dataclass(frozen=True)
+class Column:
+    """One computed quantity: its labels and its values shaped like the domain."""
+
+    output: str
+    wrt: tuple[str, ...] | str  # () for the value, a multi-index, or "laplacian"
+    label: str  # ∂²f/∂t∂k
+    ascii_label: str  # d2f/dtdk
+    values: np.ndarray
+
+
+def result_columns(result: PartialsResult) -> Iterator[Column]:
+    """Each output's value, then each requested partial, in request order, without repeats."""
+    for output in result.outputs:
+        yield Column(output, (), output, output, result.value(output))
+        seen: set[object] = set()
+        for request in result.requests:
+            if request.kind == "laplacian":
+                if "laplacian" not in seen:
+                    seen.add("laplacian")
+                    yield Column(output, "laplacian", f"∇²{output}", f"laplacian({output})",
+                                 result.laplacian(output))
+                continue
+            for wrt in request.components:
+                key = tuple(sorted(wrt))
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield Column(output, wrt, partial_label(output, wrt),
+                             partial_label(output, wrt, ascii_only=True), result.partial(wrt, output))
+
+
+def wide_table(result: PartialsResult, column: Column) -> pd.DataFrame:
+    """Rows are the first variable's values, columns the second's — as in the original question."""
+    grid = result.domain
+    if not isinstance(grid, Grid) or len(grid.names) != 2:
+        raise ValueError("a wide table needs a grid of exactly two variables")
+    (row_name, rows), (col_name, cols) = grid.axes
+    frame = pd.DataFrame(
+        column.values.reshape(grid.shape),
+        index=pd.Index(rows, name=row_name),
+        columns=pd.Index(cols, name=col_name),
+    )
+    return frame
+
+
+def tidy_table(result: PartialsResult, *, ascii_labels: bool = False) -> pd.DataFrame:
+    """One row per point: the variables, then each output and partial."""
+    domain = result.domain
+    data: dict[str, np.ndarray] = dict(domain.coordinates(0, domain.size))
+    for column in result_columns(result):
+        label = column.ascii_label if ascii_labels else column.label
+        while label in data:  # a variable may share an output's name
+            label += "'"
+        data[label] = column.values.reshape(-1)
+    return pd.DataFrame(data)
