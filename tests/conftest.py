@@ -1,0 +1,58 @@
+"""Shared helpers: SymPy references evaluated independently of our lowering."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sympy_reference(expr: sp.Expr, wrt: tuple[sp.Symbol, ...], points: dict[sp.Symbol, np.ndarray]) -> np.ndarray:
+    """Exact derivative by SymPy, evaluated at 30 digits at each point, returned as float64."""
+    derivative = sp.diff(expr, *wrt) if wrt else expr
+    symbols = list(points)
+    n = len(next(iter(points.values())))
+    out = np.empty(n)
+    with mpmath.workdps(30):
+        for i in range(n):
+            subs = {s: sp.Float(float(points[s][i]), 30) for s in symbols}
+            value = derivative.evalf(30, subs=subs)
+            out[i] = float(value) if value.is_real else np.nan
+    return out
+
+
+def assert_close(
+    actual: np.ndarray, expected: np.ndarray, rel: float = 1e-12, what: str = "", scale: float = 0.0
+) -> None:
+    """Relative error ≤ rel, with an absolute floor of rel × 1e-3 × the problem's scale.
+
+    The scale is the largest |expected| (or ``scale``, the size of the function's own values,
+    when larger): exact zeros such as d²/dx²(sin² + cos²) come out of float64 as rounding
+    residue of the terms (1e-16), which no relative bound on 0 can accept.
+    """
+    actual = np.asarray(actual, dtype=np.float64).reshape(-1)
+    expected = np.asarray(expected, dtype=np.float64).reshape(-1)
+    assert actual.shape == expected.shape, what
+    assert np.all(np.isfinite(expected)), f"{what}: reference not finite: {expected}"
+    scale = max(float(np.max(np.abs(expected))), scale, 1e-300)
+    err = np.abs(actual - expected)
+    bound = rel * np.maximum(np.abs(expected), scale * 1e-3) + 1e-300
+    worst = int(np.argmax(err / bound))
+    assert np.all(err <= bound), (
+        f"{what}: got {actual[worst]!r}, SymPy {expected[worst]!r} (point {worst})"
+    )
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "compute", *args],
+        capture_output=True, text=True, cwd=ROOT, env=env, input=stdin, timeout=120,
+    )
