@@ -137,13 +137,15 @@ def check_characters(text: str, *, column_offset: int = 0) -> None:
 
 
 def _caret_to_power(text: str) -> tuple[str, list[list[int]]]:
-    """Rewrite '^' as '**' (so it binds like a power) and keep a map back to original columns."""
+    """Rewrite '^' as '**' (so it binds like a power) and drop each line's indentation (our
+    lines have no blocks), keeping a map back to the user's columns."""
     out_lines: list[str] = []
     maps: list[list[int]] = []
     for raw in text.split("\n"):
         chars: list[str] = []
         mapping: list[int] = []
-        for i, ch in enumerate(raw):
+        lead = len(raw) - len(raw.lstrip(" \t"))
+        for i, ch in enumerate(raw[lead:], start=lead):
             if ch == "^":
                 chars.append("**")
                 mapping.extend([i, i])
@@ -477,11 +479,13 @@ def parse_constant(text: str, limits: Limits = DEFAULT_LIMITS) -> float:
     return value
 
 
-def parse_number_list(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, list[float]]:
+def parse_number_list(
+    text: str, functions: tuple[str, ...], limits: Limits = DEFAULT_LIMITS
+) -> tuple[str | None, list[float]]:
     """Read ``f(a, b, c)``, ``a, b, c``, ``[a, b, c]`` or ``a`` where each item is a constant.
 
-    Returns the called name (None for a plain list) and the folded values; the caller decides
-    which names it accepts. Used for grid specs, where bounds may be ``2*pi``.
+    ``f`` must be one of ``functions``. Returns the called name (None for a plain list) and the
+    folded values. Used for grid specs, where bounds may be ``2*pi``.
     """
     if not isinstance(text, str):
         raise PartialsError("expected text")
@@ -492,8 +496,8 @@ def parse_number_list(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str |
     check_characters(text)
     if "\n" in text.strip() or ";" in text:
         raise PartialsError("expected one line of values")
-    source, maps = _caret_to_power(text.strip())
-    if not source:
+    source, maps = _caret_to_power(text.rstrip())
+    if not source.strip():
         raise PartialsError("no values given")
     try:
         tree = ast.parse(source, mode="eval")
@@ -509,9 +513,17 @@ def parse_number_list(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str |
     body = tree.body
     func: str | None = None
     if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id not in FUNCTIONS:
-        if body.keywords:
-            raise builder.error(f"{body.func.id}() takes no keyword arguments", body.keywords[0].value)
         func, items = body.func.id, list(body.args)
+        if func not in functions:
+            close = difflib.get_close_matches(func, functions, n=1, cutoff=0.6)
+            hint = f" — did you mean '{close[0]}'?" if close else ""
+            raise builder.error(
+                f"unknown function '{func[:40]}'{hint} (use values like 1, 2, 4 or "
+                f"{'/'.join(functions)})",
+                body,
+            )
+        if body.keywords:
+            raise builder.error(f"{func}() takes no keyword arguments", body.keywords[0].value)
     elif isinstance(body, (ast.Tuple, ast.List)):
         items = list(body.elts)
     else:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields, replace
 class Limits:
     max_expression_chars: int = 2000
     max_spec_chars: int = 500
-    max_nodes: int = 600
-    max_depth: int = 60
+    max_nodes: int = 1500
+    max_depth: int = 200
     max_lines: int = 40
     max_points: int = 200_000_000
     max_axis_points: int = 200_000_000
