@@ -217,7 +217,7 @@ def _store(result: PartialsResult, key: tuple[str, tuple[str, ...]], tensor: tor
     data = tensor.detach()
     if data.dim() == 0 or data.shape[0] != stop - start:
         data = data.expand(stop - start)
-    target[start:stop] = data.numpy()
+    target[start:stop] = data.numpy(force=True)  # force: vmap may hand back a ZeroTensor
     result.seconds[key] += seconds
 
 
@@ -280,4 +280,4 @@ def _vmap_chunk(result: PartialsResult, function: TorchFunction,
                 derivative = jacrev(derivative, argnums=names.index(name))
             t0 = time.perf_counter()
             out = vmap(derivative, chunk_size=chunk)(*[b.detach() for b in batched])
-            _store(result, (output, idx), out + 0, start, stop, time.perf_counter() - t0)
+            _store(result, (output, idx), out, start, stop, time.perf_counter() - t0)

@@ -1,0 +1,121 @@
+"""Property tests: random grammar-valid expressions agree with SymPy; random text only ever
+raises our error type."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from compute import (
+    PartialsError,
+    make_grid,
+    parse_derivative_spec,
+    parse_expression,
+    parse_grid_spec,
+    partials_on_grid,
+)
+from compute.folding import FOLDABLE_FUNCTIONS
+from compute.language import FUNCTIONS
+from compute.symbolic import SYMPY_FUNCTIONS
+from compute.torch_lowering import TORCH_FUNCTIONS
+from conftest import assert_close, sympy_reference
+
+X, Y = sp.symbols("x y", real=True)
+
+# Each builder makes (text, sympy) together, so the reference never goes through our lowering.
+# Functions are applied to arguments that keep them smooth and finite on the test points.
+_UNARY = [
+    ("sin({})", sp.sin),
+    ("cos({})", sp.cos),
+    ("tanh({})", sp.tanh),
+    ("atan({})", sp.atan),
+    ("sigmoid({})", lambda u: 1 / (1 + sp.exp(-u))),
+    ("exp({}/4)", lambda u: sp.exp(u / 4)),
+    ("sqrt(1 + ({})**2)", lambda u: sp.sqrt(1 + u**2)),
+    ("log(2 + sin({}))", lambda u: sp.log(2 + sp.sin(u))),
+    ("erf({})", sp.erf),
+    ("softplus({})", lambda u: sp.log(1 + sp.exp(u))),
+    ("asinh({})", sp.asinh),
+    ("-({})", lambda u: -u),
+]
+_BINARY = [
+    ("({}) + ({})", lambda a, b: a + b),
+    ("({}) - ({})", lambda a, b: a - b),
+    ("({}) * ({})", lambda a, b: a * b),
+    ("({}) / (2 + cos({}))", lambda a, b: a / (2 + sp.cos(b))),
+    ("({})^2 * ({})", lambda a, b: a**2 * b),
+]
+_LEAVES = st.sampled_from([("x", X), ("y", Y), ("2", sp.Integer(2)), ("0.5", sp.Float(0.5)),
+                           ("3*x", 3 * X), ("x*y", X * Y), ("pi", sp.pi)])
+
+
+def _extend(children):
+    unary = st.tuples(st.sampled_from(_UNARY), children).map(
+        lambda p: (p[0][0].format(p[1][0]), p[0][1](p[1][1])))
+    binary = st.tuples(st.sampled_from(_BINARY), children, children).map(
+        lambda p: (p[0][0].format(p[1][0], p[2][0]), p[0][1](p[1][1], p[2][1])))
+    return unary | binary
+
+
+EXPRESSIONS = st.recursive(_LEAVES, _extend, max_leaves=8)
+POINTS = {"x": [-0.7, 0.4, 1.3], "y": [-1.1, 0.6]}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS, st.sampled_from(["x", "y", "x,y", "x,x", "y,y,x"]))
+def test_random_expressions_agree_with_sympy(pair, spec) -> None:
+    text, reference = pair
+    assume(reference.has(X) or reference.has(Y))
+    grid = make_grid(POINTS)
+    result = partials_on_grid(text, grid, [spec], method="auto")
+    coords = grid.coordinates(0, grid.size)
+    points = {X: coords["x"], Y: coords["y"]}
+    wrt = tuple(X if n == "x" else Y for n in spec.split(","))
+    values = sympy_reference(reference, (), points)
+    expected = sympy_reference(reference, wrt, points)
+    assume(np.all(np.isfinite(expected)) and np.max(np.abs(expected)) < 1e12)
+    scale = float(np.max(np.abs(values)))
+    assert_close(result.value(), values, rel=1e-11, what=text)
+    assert_close(result.partial(spec), expected, rel=1e-11, what=f"{text} wrt {spec}", scale=scale)
+
+
+@settings(max_examples=25, deadline=None)
+@given(EXPRESSIONS, st.sampled_from(["x", "x,y", "y,y,x"]))
+def test_batched_gradient_and_vmap_engines_agree(pair, spec) -> None:
+    text, _ = pair
+    grid = make_grid(POINTS)
+    fast = partials_on_grid(text, grid, [spec], method="batched-grad")
+    general = partials_on_grid(text, grid, [spec], method="vmap")
+    np.testing.assert_allclose(fast.partial(spec), general.partial(spec), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(fast.value(), general.value(), rtol=0, atol=0)
+
+
+GRAMMAR_NOISE = st.lists(
+    st.sampled_from(list("xyz0123456789.+-*/^()[],;=<>_ \n'\"eE") +
+                    ["sin", "where", "pi", "**", "lambda", "__", "ｅ", "\x00", "\u200b", "9**9",
+                     "linspace(", "1e308", "arange("]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), GRAMMAR_NOISE))
+def test_random_text_only_raises_our_error(text: str) -> None:
+    for parse in (
+        parse_expression,
+        parse_grid_spec,
+        lambda s: parse_derivative_spec(s, ["x", "y"], ["a"]),
+    ):
+        try:
+            parse(text)
+        except PartialsError as exc:
+            assert exc.message
+            assert exc.column is None or exc.column >= 1
+
+
+def test_every_lowering_covers_exactly_the_language() -> None:
+    assert set(TORCH_FUNCTIONS) == set(FUNCTIONS)
+    assert set(SYMPY_FUNCTIONS) == set(FUNCTIONS)
+    assert FOLDABLE_FUNCTIONS == set(FUNCTIONS)
