@@ -7,6 +7,7 @@ the job. Never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -14,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .derivatives import partial_label
 from .engine import METHODS, PartialsResult, partials_on_grid
 from .errors import PartialsError, ResourceLimitError
 from .expression import parse_constant, parse_expression
@@ -192,10 +192,8 @@ def _seconds_key(result: PartialsResult, key):
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
-        except (AttributeError, ValueError):
-            pass
     try:
         start = time.perf_counter()
         result, fmt = run(argv)

@@ -212,7 +212,8 @@ def _inputs(result: PartialsResult, start: int, stop: int, needs_grad: set[str])
 
 
 def _store(result: PartialsResult, key: tuple[str, tuple[str, ...]], tensor: torch.Tensor,
-           start: int, stop: int, seconds: float) -> None:
+           span: tuple[int, int], seconds: float) -> None:
+    start, stop = span
     target = result.partials[key] if key[1] else result.values[key[0]]
     data = tensor.detach()
     if data.dim() == 0 or data.shape[0] != stop - start:
@@ -231,7 +232,7 @@ def _batched_grad_chunk(result: PartialsResult, function: TorchFunction,
     deepest = max((len(i) for i in indices), default=0)
     needed = {idx[:k] for idx in indices for k in range(1, len(idx) + 1)}
     for output, value in outputs.items():
-        _store(result, (output, ()), value, start, stop, forward / len(outputs))
+        _store(result, (output, ()), value, (start, stop), forward / len(outputs))
         derivs: dict[tuple[str, ...], torch.Tensor] = {(): value}
         for level in range(1, deepest + 1):
             prefixes = sorted({idx[:-1] for idx in needed if len(idx) == level},
@@ -246,7 +247,7 @@ def _batched_grad_chunk(result: PartialsResult, function: TorchFunction,
                 for idx, g in zip(children, grads, strict=True):
                     derivs[idx] = g
                     if (output, idx) in result.partials:
-                        _store(result, (output, idx), g, start, stop, share)
+                        _store(result, (output, idx), g, (start, stop), share)
 
 
 def _grad(tensor: torch.Tensor, inputs: list[torch.Tensor], *, create_graph: bool) -> list[torch.Tensor]:
@@ -273,11 +274,11 @@ def _vmap_chunk(result: PartialsResult, function: TorchFunction,
 
         t0 = time.perf_counter()
         value = vmap(point, chunk_size=chunk)(*batched)
-        _store(result, (output, ()), value, start, stop, time.perf_counter() - t0)
+        _store(result, (output, ()), value, (start, stop), time.perf_counter() - t0)
         for idx in indices:
             derivative = point
             for name in reversed(idx):
                 derivative = jacrev(derivative, argnums=names.index(name))
             t0 = time.perf_counter()
             out = vmap(derivative, chunk_size=chunk)(*[b.detach() for b in batched])
-            _store(result, (output, idx), out, start, stop, time.perf_counter() - t0)
+            _store(result, (output, idx), out, (start, stop), time.perf_counter() - t0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 from dataclasses import dataclass, field
 
 from .errors import PartialsError
@@ -380,7 +381,7 @@ class _Builder:
             value = raw
         else:  # pragma: no cover - ast produces no other literal kinds
             raise self.error("unsupported literal", node)
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise self.error("number is too large for float64", node)
         leaf = Num(value)
         return leaf, leaf, value
@@ -474,7 +475,7 @@ def parse_constant(text: str, limits: Limits = DEFAULT_LIMITS) -> float:
     if not isinstance(node, Num):  # pragma: no cover - no free names means fully folded
         raise PartialsError("expected a number")
     value = node.value
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise PartialsError(f"'{text.strip()}' is not a finite number")
     return value
 
@@ -538,7 +539,7 @@ def parse_number_list(
         if value is None:
             name = next((n.name for n in walk(folded) if isinstance(n, Symbol)), "?")
             raise builder.error(f"expected a number, but '{name}' is a name", item)
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise builder.error("values must be finite numbers", item)
         values.append(value)
     return func, values

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +63,7 @@ class Compare:
     right: Node
 
 
-Node = Union[Num, Constant, Symbol, Ref, Unary, Binary, Call, Compare]
+Node = Num | Constant | Symbol | Ref | Unary | Binary | Call | Compare
 
 
 def children(node: Node) -> tuple[Node, ...]:

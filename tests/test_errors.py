@@ -139,7 +139,7 @@ def test_grid_spec_errors(spec: str, words: str, column: int | None) -> None:
 
 
 def test_grid_errors_name_the_variable() -> None:
-    with pytest.raises(PartialsError, match="grid for k: .*expected a number"):
+    with pytest.raises(PartialsError, match=r"grid for k: .*expected a number"):
         make_grid({"t": "1, 2", "k": "1, q"})
     with pytest.raises(PartialsError, match="not a valid variable name"):
         make_grid({"2x": "1, 2"})

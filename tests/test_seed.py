@@ -68,7 +68,7 @@ def popular_answer(f, t_values, k_values):
     t = torch.tensor(t_values, dtype=torch.float64)
     k = torch.tensor(k_values, dtype=torch.float64)
     T, K = torch.meshgrid(t, k, indexing="ij")
-    jac_t, jac_k = torch.autograd.functional.jacobian(f, (T, K))
+    _, jac_k = torch.autograd.functional.jacobian(f, (T, K))
     return jac_k[jac_k > 0]
 
 

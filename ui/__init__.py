@@ -1,0 +1,1 @@
+"""Streamlit glue shared by pages: cached engine calls and input widgets."""
