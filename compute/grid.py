@@ -35,12 +35,12 @@ class AxisSpec:
     def values(self) -> np.ndarray:
         if self.kind == "values":
             return np.array(self.args, dtype=np.float64)
-        if self.kind == "linspace":
+        if self.kind in ("linspace", "logspace"):
             a, b, _ = self.args
-            return np.linspace(a, b, self.size, dtype=np.float64)
-        if self.kind == "logspace":
-            a, b, _ = self.args
-            return np.logspace(a, b, self.size, dtype=np.float64)
+            # One formula, written the same way in exported torch code, so both agree bit for bit.
+            values = np.full(1, a) if self.size == 1 else a + (b - a) * np.arange(self.size) / (self.size - 1)
+            values[-1] = b
+            return values if self.kind == "linspace" else 10.0**values
         a, b, step = self.args
         return a + step * np.arange(self.size, dtype=np.float64)
 

@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["browser"]  # real-browser fixtures: streamlit server + Debian's Chromium
 
 
 def sympy_reference(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from browser import ARTIFACTS, browser, page, server_url, wait_idle  # noqa: F401
+from browser import ARTIFACTS, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
-def test_default_page_shows_the_seed_matrix(page, server_url) -> None:  # noqa: F811
+def test_default_page_shows_the_seed_matrix(page, server_url) -> None:
     page.goto(server_url)
     wait_idle(page)
     page.get_by_text("∂f/∂k").first.wait_for(timeout=60_000)
@@ -20,7 +20,7 @@ def test_default_page_shows_the_seed_matrix(page, server_url) -> None:  # noqa: 
     page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
 
 
-def test_typing_a_new_function_updates_results(page, server_url) -> None:  # noqa: F811
+def test_typing_a_new_function_updates_results(page, server_url) -> None:
     page.goto(server_url)
     wait_idle(page)
     box = page.get_by_role("textbox", name="Function")
