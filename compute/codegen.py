@@ -121,9 +121,14 @@ def torch_snippet(
     names = list(domain.names)
     args = names + [p for p in params if p not in names]
     lines_fn: list[str] = []
-    for name, node in expression.definitions:
+    for name, node in expression.folded_definitions:
         lines_fn.append(f"    {_safe(name)} = {printer.code(node)}")
-    bodies = {out: printer.code(node) for out, node in expression.outputs}
+    bodies = {}
+    for out_name, node in expression.folded_outputs:
+        body = printer.code(node)
+        if isinstance(node, Num):  # a constant still needs one value per point
+            body = f"torch.as_tensor({body}) + 0.0 * {_safe(args[0])}"
+        bodies[out_name] = body
     signature = ", ".join(_safe(a) for a in args)
 
     out: list[str] = [

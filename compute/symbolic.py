@@ -8,9 +8,14 @@ process that is killed on timeout. A failure hides the formula, never the number
 
 from __future__ import annotations
 
-import multiprocessing
+import json
+import os
+import select
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import sympy as sp
 
@@ -62,6 +67,11 @@ _COMPARE = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
 
 def sympy_symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
+
+
+def latex_name(name: str) -> str:
+    """How a name prints in formulas: ``sigma`` → ``\\sigma``, ``x1`` → ``x_{1}``."""
+    return sp.latex(sympy_symbol(name))
 
 
 def to_sympy(expression: Expression) -> dict[str, sp.Expr]:
@@ -121,7 +131,7 @@ def latex_of(
 FormulaKey = tuple[str, tuple[str, ...]]
 
 
-def _formulas_in_process(text: str, keys: list[FormulaKey]) -> dict[FormulaKey, str | None]:
+def formulas_in_process(text: str, keys: list[FormulaKey]) -> dict[FormulaKey, str | None]:
     expression = parse_expression(text)
     out: dict[FormulaKey, str | None] = {}
     for output, wrt in keys:
@@ -132,54 +142,53 @@ def _formulas_in_process(text: str, keys: list[FormulaKey]) -> dict[FormulaKey, 
     return out
 
 
-def _worker_main(conn) -> None:  # pragma: no cover - runs in the worker process
-    conn.send("ready")
-    while True:
-        try:
-            text, keys = conn.recv()
-        except EOFError:
-            return
-        try:
-            conn.send(_formulas_in_process(text, keys))
-        except Exception:  # noqa: BLE001
-            conn.send({key: None for key in keys})
-
-
 class _FormulaWorker:
-    """One persistent spawn-started process; killed and restarted when a job runs too long."""
+    """One persistent worker process (``python -m compute.formula_worker``), spoken to in JSON
+    lines; killed and restarted when a job runs too long. A plain subprocess, not
+    multiprocessing: nothing of the parent (a Streamlit server, torch threads) is re-imported."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._conn = None
+        self._process: subprocess.Popen | None = None
 
     def _start(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        self._process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
-        self._process.start()
-        self._conn = parent
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "compute.formula_worker"], cwd=root, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
         # Imports take a second or two; the job's own timeout starts once the worker is ready.
-        if not parent.poll(60) or parent.recv() != "ready":
+        if self._readline(60) != "ready":
             self._kill()
             raise OSError("the formula worker did not start")
+
+    def _readline(self, timeout_s: float) -> str | None:
+        stdout = self._process.stdout
+        ready, _, _ = select.select([stdout], [], [], timeout_s)
+        if not ready:
+            return None
+        line = stdout.readline()
+        return line.strip() if line else None
 
     def _kill(self) -> None:
         if self._process is not None:
             self._process.kill()
-            self._process.join(timeout=2)
+            self._process.wait(timeout=5)
         self._process = None
-        self._conn = None
 
     def run(self, text: str, keys: list[FormulaKey], timeout_s: float) -> dict[FormulaKey, str | None]:
         with self._lock:
-            if self._process is None or not self._process.is_alive():
-                self._start()
             try:
-                self._conn.send((text, keys))
-                if self._conn.poll(timeout_s):
-                    return self._conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
+                if self._process is None or self._process.poll() is not None:
+                    self._start()
+                self._process.stdin.write(json.dumps({"text": text, "keys": keys}) + "\n")
+                self._process.stdin.flush()
+                line = self._readline(timeout_s)
+                if line is not None:
+                    answers = json.loads(line)
+                    return {key: answers[i] for i, key in enumerate(keys)}
+            except (OSError, ValueError, KeyError, IndexError, TypeError):
                 pass
             self._kill()
             return {key: None for key in keys}

@@ -1,0 +1,150 @@
+"""The Explorer page: inputs on the left, results on the right, the whole view in the URL."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from compute import PartialsError, ResourceLimitError
+from compute.codegen import torch_snippet
+from compute.engine import canonical
+from compute.grid import parse_grid_spec
+
+from .compute_cache import APP_LIMITS, compute_on_grid, compute_on_points, grid_size
+from .inputs import (
+    Inputs,
+    derivatives_input,
+    function_input,
+    points_input,
+    remember,
+    remembered,
+    seed_from_link,
+    variables_input,
+)
+from .plot_panel import plot_panel
+from .results import render_summary, render_tables
+from .url_state import ViewState, query_lists, read_query, share_url, sync_query_params
+
+
+def render() -> None:
+    if "_seeded" not in st.session_state:
+        state, notes = read_query(query_lists(st.query_params))
+        seed_from_link(state)
+        st.session_state["_seeded"] = True
+        st.session_state["_link_notes"] = notes
+    title_col, share_col = st.columns([5, 1], vertical_alignment="bottom")
+    title_col.title("∂ Partials")
+    title_col.caption("Type a function, give each variable a grid, and read every partial "
+                      "derivative you ask for — exact to float64 — at every grid point.")
+    for note in st.session_state.pop("_link_notes", []):
+        st.warning(f"Share link: {note}", icon=":material/link:")
+
+    inputs_col, results_col = st.columns([2, 3], gap="large")
+    with inputs_col:
+        inputs = _inputs()
+    with results_col:
+        if inputs.expression is not None and inputs.ok:
+            _results(inputs)
+        elif inputs.expression is not None:
+            st.info("Fix the input marked in red to see results.", icon=":material/arrow_back:")
+        else:
+            st.info("Fix the function to see results.", icon=":material/arrow_back:")
+    state = _view_state(inputs)
+    st.session_state["_view"] = state
+    sync_query_params(st.query_params, state)
+    with share_col.popover("Share", icon=":material/share:", width="stretch"):
+        st.markdown("This link opens the same function, grids, parameters, partials and plot:")
+        st.code(share_url(st.context.url or "", state), language=None, wrap_lines=True)
+
+
+def _inputs() -> Inputs:
+    text, expression = function_input()
+    inputs = Inputs(text=text, expression=expression)
+    if expression is None:
+        inputs.ok = False
+        return inputs
+    remembered("mode", "grid")
+    st.segmented_control("Evaluate on", ["grid", "points"], key="mode",
+                         format_func={"grid": "a grid", "points": "scattered points"}.__getitem__)
+    if st.session_state.get("mode") is None:
+        st.session_state["mode"] = "grid"
+    remember("mode")
+    inputs.mode = st.session_state["mode"]
+    st.markdown("##### Variables and parameters")
+    variables_input(expression, inputs, inputs.mode)
+    grid_names = tuple(n for n, _ in inputs.grids)
+    if inputs.mode == "points":
+        points_input(expression, inputs)
+        grid_names = tuple(n for n, _ in inputs.points)
+    st.markdown("##### Partials")
+    derivatives_input(expression, inputs, grid_names)
+    return inputs
+
+
+def _results(inputs: Inputs) -> None:
+    start = time.perf_counter()
+    try:
+        if inputs.mode == "points":
+            size = len(inputs.points[0][1]) if inputs.points else 0
+            with st.spinner(f"Computing {size:,} points…"):
+                result = compute_on_points(inputs.text, inputs.points, inputs.params, inputs.wrt,
+                                           inputs.dtype)
+        else:
+            size = grid_size(inputs.grids)
+            if size > APP_LIMITS.max_points:
+                raise ResourceLimitError(f"the grid has {size:,} points; this app's limit is "
+                                         f"{APP_LIMITS.max_points:,} (the CLI goes further)")
+            with st.spinner(f"Computing {size:,} points…"):
+                result = compute_on_grid(inputs.text, inputs.grids, inputs.params, inputs.wrt,
+                                         inputs.dtype)
+    except ResourceLimitError as exc:
+        st.error(f"**Too big:** {exc.describe()}", icon=":material/block:")
+        return
+    except PartialsError as exc:
+        st.error(exc.describe(), icon=":material/error:")
+        return
+    except MemoryError:
+        st.error("Out of memory — try a smaller grid or fewer partials.", icon=":material/block:")
+        return
+    render_summary(result, time.perf_counter() - start)
+    tables, plot, code = st.tabs([":material/table: Tables", ":material/show_chart: Plot",
+                                  ":material/code: torch code"])
+    with tables:
+        render_tables(result, inputs.text)
+    with plot:
+        plot_panel(result)
+    with code:
+        st.caption("Runnable as it is: recomputes these numbers with torch.func (vmap over points "
+                   "of nested grad) and prints them.")
+        components = []
+        for request in result.requests:
+            for c in request.components:
+                if canonical(c, result.domain.names + tuple(result.params)) not in [
+                        canonical(x, result.domain.names + tuple(result.params)) for x in components]:
+                    components.append(c)
+        specs = {n: parse_grid_spec(s, APP_LIMITS) for n, s in inputs.grids}
+        st.code(torch_snippet(result.expression, result.domain, result.params, components, specs),
+                language="python")
+
+
+def _view_state(inputs: Inputs) -> ViewState:
+    s = inputs.state
+    at = tuple((k.split(".", 1)[1], f"{v:g}") for k, v in st.session_state.get("_memory", {}).items()
+               if k.startswith("at.") and isinstance(v, float))
+    digits = st.session_state.get("digits", 10)
+    return ViewState(
+        function=inputs.text,
+        mode=inputs.mode,
+        grids=s.get("grids", ()),
+        params=s.get("params", ()),
+        ranges=s.get("ranges", ()),
+        points=s.get("points", ()) if inputs.mode == "points" else (),
+        wrt=s.get("wrt", ()),
+        dtype=s.get("dtype", "float64"),
+        plot=st.session_state.get("plot") or "surface",
+        show=st.session_state.get("show") or "",
+        axes=st.session_state.get("axes") or "",
+        at=at,
+        digits="" if digits == 10 else str(digits),
+    )

@@ -1,0 +1,106 @@
+"""Plotly figure builders: pure functions from arrays to figures (no Streamlit here).
+
+Surfaces stay at most ~300 points per axis (a browser draws 1000² slowly); values go out as
+float32 with non-finite points masked as gaps, never plotted as garbage.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.figure_factory as ff
+import plotly.graph_objects as go
+
+MAX_AXIS = 300
+MAX_ARROWS = 21
+COLORSCALE = "Viridis"
+DIVERGING = "RdBu_r"
+
+
+def stride_for(n: int, limit: int = MAX_AXIS) -> int:
+    return max(1, math.ceil(n / limit))
+
+
+def masked32(values: np.ndarray) -> np.ndarray:
+    out = np.asarray(values, dtype=np.float32)
+    return np.where(np.isfinite(out), out, np.nan).astype(np.float32)
+
+
+def _colorscale(z: np.ndarray) -> tuple[str, float | None]:
+    """A diverging scale centred on 0 when the values change sign: signs are the story."""
+    finite = z[np.isfinite(z)]
+    if finite.size and finite.min() < 0 < finite.max():
+        return DIVERGING, 0.0
+    return COLORSCALE, None
+
+
+def _layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.01}, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      height=520, template="plotly_white")
+    return fig
+
+
+def surface(x: np.ndarray, y: np.ndarray, z: np.ndarray, names: tuple[str, str], label: str) -> go.Figure:
+    """z has shape (len(x), len(y)); Plotly wants rows along y, so it is transposed."""
+    scale, mid = _colorscale(z)
+    fig = go.Figure(go.Surface(x=masked32(x), y=masked32(y), z=masked32(z).T, colorscale=scale,
+                               cmid=mid, colorbar={"title": {"text": label}}))
+    fig.update_layout(scene={"xaxis_title": names[0], "yaxis_title": names[1], "zaxis_title": label})
+    return _layout(fig, label)
+
+
+def heatmap(x: np.ndarray, y: np.ndarray, z: np.ndarray, names: tuple[str, str], label: str,
+            contour: bool = False) -> go.Figure:
+    scale, mid = _colorscale(z)
+    trace = go.Contour if contour else go.Heatmap
+    kwargs = {"contours": {"showlabels": True}} if contour else {}
+    fig = go.Figure(trace(x=masked32(x), y=masked32(y), z=masked32(z).T, colorscale=scale, zmid=mid,
+                          colorbar={"title": {"text": label}}, **kwargs))
+    fig.update_xaxes(title=names[0])
+    fig.update_yaxes(title=names[1])
+    return _layout(fig, label)
+
+
+def vector_field(x: np.ndarray, y: np.ndarray, f: np.ndarray, fx: np.ndarray, fy: np.ndarray,
+                 names: tuple[str, str], label: str) -> go.Figure:
+    """The gradient (∂f/∂x, ∂f/∂y) as arrows over contours of f."""
+    fig = heatmap(x, y, f, names, label, contour=True)
+    sx, sy = stride_for(len(x), MAX_ARROWS), stride_for(len(y), MAX_ARROWS)
+    X, Y = np.meshgrid(x[::sx], y[::sy], indexing="ij")
+    U, V = fx[::sx, ::sy], fy[::sx, ::sy]
+    ok = np.isfinite(U) & np.isfinite(V)
+    if ok.any():
+        span = max(float(np.ptp(x)) if len(x) > 1 else 1.0, float(np.ptp(y)) if len(y) > 1 else 1.0)
+        norm = float(np.max(np.hypot(U[ok], V[ok]))) or 1.0
+        scale = 0.9 * span / max(X.shape[0], X.shape[1], 2) / norm
+        arrows = ff.create_quiver(X[ok], Y[ok], U[ok], V[ok], scale=scale, arrow_scale=0.3,
+                                  line={"color": "black", "width": 1.2}, name="gradient")
+        fig.add_traces(arrows.data)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def lines(x: np.ndarray, series: dict[str, np.ndarray], name: str) -> go.Figure:
+    fig = go.Figure()
+    for label, values in series.items():
+        fig.add_trace(go.Scatter(x=masked32(x), y=masked32(values), mode="lines+markers" if len(x) <= 60
+                                 else "lines", name=label, connectgaps=False))
+    fig.update_xaxes(title=name)
+    return _layout(fig, ", ".join(series))
+
+
+def scatter_points(coords: dict[str, np.ndarray], values: np.ndarray, label: str) -> go.Figure:
+    names = list(coords)
+    scale, mid = _colorscale(values)
+    marker = {"color": masked32(values), "colorscale": scale, "cmid": mid, "showscale": True,
+              "colorbar": {"title": {"text": label}}, "size": 9}
+    if len(names) >= 2:
+        fig = go.Figure(go.Scatter(x=coords[names[0]], y=coords[names[1]], mode="markers", marker=marker,
+                                   text=[f"{label} = {v:.6g}" for v in values]))
+        fig.update_xaxes(title=names[0])
+        fig.update_yaxes(title=names[1])
+    else:
+        fig = go.Figure(go.Scatter(x=coords[names[0]], y=masked32(values), mode="markers", marker=marker))
+        fig.update_xaxes(title=names[0])
+    return _layout(fig, label)

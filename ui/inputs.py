@@ -1,0 +1,329 @@
+"""Input widgets of the Explorer: function, variables and parameters, points, partials, dtype.
+
+Widgets keep their values across reruns in a session-level memory, so a value survives its
+widget disappearing for a run (a name switched from grid to parameter and back). Each input's
+error is shown right under it; the rest of the page keeps working.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from compute import (
+    Expression,
+    PartialsError,
+    parse_constant,
+    parse_derivative_spec,
+    parse_expression,
+    parse_grid_spec,
+    partial_label,
+    points_from_csv,
+)
+from compute.derivatives import BUNDLES
+from compute.language import FUNCTIONS
+
+from .compute_cache import APP_LIMITS
+from .url_state import ViewState
+
+SYNTAX_HELP = """
+**Arithmetic** `+ - * /`, powers `**` or `^`, parentheses, numbers like `2`, `0.5`, `1e-3`.
+**Functions** {functions}; `where(x > 0, a, b)` with `< <= > >=`. **Constants** `pi`, `e`.
+**Several lines** (newline or `;`): `name = expression` defines an intermediate; the last line is
+the output (`u, v` for a vector-valued function).
+**Grids** `1, 2, 4` · `linspace(0, 1, 50)` · `arange(0, 1, 0.1)` · `logspace(-2, 2, 9)` · `2*pi`.
+**Partials** `k` · `t,k` (mixed) · `k,k,k` (third), up to order 4.
+""".format(functions=", ".join(f"`{n}`" for n in FUNCTIONS if n != "where"))
+DEFAULT_GRID = "linspace(-2, 2, 41)"
+
+
+@dataclass
+class Inputs:
+    """What the user asked for, as validated plain values (hashable cache keys)."""
+
+    text: str
+    expression: Expression | None = None
+    mode: str = "grid"
+    grids: tuple[tuple[str, str], ...] = ()
+    points: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    params: tuple[tuple[str, float], ...] = ()
+    wrt: tuple[str, ...] = ()
+    dtype: str = "float64"
+    ok: bool = True
+    state: dict = field(default_factory=dict)  # pieces of the ViewState for the URL
+
+
+def _memory() -> dict:
+    return st.session_state.setdefault("_memory", {})
+
+
+def remembered(key: str, default):
+    """Seed a widget key from memory (or default) before the widget is created."""
+    if key not in st.session_state:
+        st.session_state[key] = _memory().get(key, default)
+    return st.session_state[key]
+
+
+def remember(key: str) -> None:
+    _memory()[key] = st.session_state.get(key)
+
+
+def seed_from_link(state: ViewState) -> None:
+    """Put a link's values into memory, once per session; widgets validate them as they render."""
+    memory = _memory()
+    memory["fn"] = state.function
+    memory["mode"] = state.mode
+    for name, spec in state.grids:
+        memory[f"var.{name}"] = spec
+        memory[f"role.{name}"] = "grid"
+    for name, value in state.params:
+        memory[f"role.{name}"] = "parameter"
+        try:
+            memory[f"param.{name}"] = parse_constant(value, APP_LIMITS)
+        except PartialsError as exc:
+            memory.setdefault("_link_errors", {})[f"param.{name}"] = f"from the link: {exc.describe()}"
+    for name, value in state.ranges:
+        memory[f"range.{name}"] = value
+    for name, value in state.points:
+        memory[f"pts.{name}"] = value
+    memory["_link_wrt"] = list(state.wrt)
+    memory["dtype"] = state.dtype
+    memory["plot"], memory["show"], memory["axes"] = state.plot, state.show, state.axes
+    for name, value in state.at:
+        with contextlib.suppress(PartialsError):  # a bad slice position: the axis's middle
+            memory[f"at.{name}"] = parse_constant(value, APP_LIMITS)
+    if state.digits.isdigit() and 3 <= int(state.digits) <= 17:
+        memory["digits"] = int(state.digits)
+
+
+def function_input() -> tuple[str, Expression | None]:
+    remembered("fn", "t*k + 2*t*k**2")
+    text = st.text_area(
+        "Function", key="fn", height=90,
+        help="Press Ctrl+Enter (or click outside) to apply. Every free name becomes a grid "
+             "variable or a parameter.",
+    )
+    remember("fn")
+    with st.popover("Syntax reference", icon=":material/help:"):
+        st.markdown(SYNTAX_HELP)
+    try:
+        return text, parse_expression(text, APP_LIMITS)
+    except PartialsError as exc:
+        st.error(f"**Function:** {exc.describe()}", icon=":material/error:")
+        return text, None
+
+
+def _default_role(name: str, names: tuple[str, ...]) -> str:
+    grid_so_far = sum(1 for n in names[: names.index(name)]
+                      if _memory().get(f"role.{n}", "grid") == "grid")
+    return "grid" if grid_so_far < 2 else "parameter"
+
+
+def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") -> None:
+    """One row per free name: a grid spec (or a points column), or a parameter with a slider."""
+    names = expression.free_names
+    if not names:
+        st.info("This function has no free names: it is a constant.")
+        return
+    grids: list[tuple[str, str]] = []
+    params: list[tuple[str, float]] = []
+    ranges: list[tuple[str, str]] = []
+    for name in names:
+        role_key = f"role.{name}"
+        remembered(role_key, _default_role(name, names))
+        role_col, value_col = st.columns([1.6, 3], vertical_alignment="top")
+        role_col.segmented_control(name, ["grid", "parameter"], key=role_key,
+                                   format_func={"grid": "grid", "parameter": "value"}.__getitem__,
+                                   help=f"Is {name} a grid variable or a parameter (one value)?")
+        if st.session_state.get(role_key) is None:  # a segmented control can be cleared
+            st.session_state[role_key] = "grid"
+        remember(role_key)
+        with value_col:
+            if st.session_state[role_key] == "grid" and mode == "points":
+                st.caption(f"{name} is a column of the points table below.")
+            elif st.session_state[role_key] == "grid":
+                key = f"var.{name}"
+                remembered(key, DEFAULT_GRID)
+                spec = st.text_input(f"Grid for {name}", key=key,
+                                     placeholder="1, 2, 4  or  linspace(0, 1, 50)")
+                remember(key)
+                try:
+                    axis = parse_grid_spec(spec or "", APP_LIMITS)
+                    grids.append((name, spec))
+                    st.caption(f"{axis.size:,} value{'s' if axis.size != 1 else ''}")
+                except PartialsError as exc:
+                    inputs.ok = False
+                    st.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")
+            else:
+                value, lo_hi = _parameter_input(name)
+                params.append((name, value))
+                ranges.append((name, lo_hi))
+    inputs.grids = tuple(grids)
+    inputs.params = tuple(params)
+    inputs.state["grids"] = tuple(grids)
+    inputs.state["params"] = tuple((n, repr(v)) for n, v in params)
+    inputs.state["ranges"] = tuple(ranges)
+
+
+def _parameter_input(name: str) -> tuple[float, str]:
+    """A number box and a slider that follow each other; the slider's range is editable."""
+    key, slider_key, range_key = f"param.{name}", f"slider.{name}", f"range.{name}"
+    value = float(remembered(key, 1.0))
+    link_error = _memory().get("_link_errors", {}).pop(key, None)
+    if link_error:
+        st.error(f"**{name}:** {link_error}", icon=":material/error:")
+    default_range = f"{value - max(1.0, abs(value)):g}, {value + max(1.0, abs(value)):g}"
+    range_text = remembered(range_key, default_range)
+    try:
+        lo, hi = (parse_constant(part, APP_LIMITS) for part in range_text.split(",", 1))
+        if not lo < hi:
+            raise PartialsError("the range needs low < high")
+    except (PartialsError, ValueError) as exc:
+        message = exc.describe() if isinstance(exc, PartialsError) else "write the range as low, high"
+        st.error(f"**Range of {name}:** {message}", icon=":material/error:")
+        lo, hi = value - 1.0, value + 1.0
+    lo, hi = min(lo, value), max(hi, value)
+
+    def from_slider() -> None:
+        st.session_state[key] = st.session_state[slider_key]
+
+    def from_box() -> None:
+        st.session_state[slider_key] = min(max(st.session_state[key], lo), hi)
+
+    box_col, slider_col, range_col = st.columns([2, 4, 2], vertical_alignment="bottom")
+    box_col.number_input(f"Value of {name}", key=key, format="%g", step=None,
+                         label_visibility="collapsed", on_change=from_box)
+    st.session_state.setdefault(slider_key, min(max(st.session_state[key], lo), hi))
+    slider_col.slider(f"Slide {name}", min_value=float(lo), max_value=float(hi), key=slider_key,
+                      step=(hi - lo) / 200, label_visibility="collapsed", on_change=from_slider)
+    range_col.text_input(f"Range of {name}", key=range_key, label_visibility="collapsed",
+                         help="slider range: low, high")
+    remember(key)
+    remember(range_key)
+    return float(st.session_state[key]), st.session_state[range_key]
+
+
+def points_input(expression: Expression, inputs: Inputs) -> None:
+    """Scattered points: an editable table (one column per variable) or an uploaded CSV."""
+    names = [n for n in expression.free_names
+             if _memory().get(f"role.{n}", "grid") == "grid"]
+    if not names:
+        st.info("Mark at least one name as a grid variable to give it points.")
+        inputs.ok = False
+        return
+    upload = st.file_uploader("Upload points (CSV with a header of variable names)", type=["csv"],
+                              key="pts_upload")
+    if upload is not None:
+        try:
+            points = points_from_csv(upload.getvalue().decode("utf-8", errors="replace"), APP_LIMITS)
+        except PartialsError as exc:
+            st.error(f"**Uploaded CSV:** {exc.describe()}", icon=":material/error:")
+            inputs.ok = False
+            return
+        inputs.points = tuple((n, tuple(v.tolist())) for n, v in points.columns)
+        st.caption(f"{points.size:,} points from {upload.name} (not carried by share links)")
+        return
+    table = _points_table(names)
+    edited = st.data_editor(table, num_rows="dynamic", key=f"pts_editor.{','.join(names)}",
+                            width="stretch")
+    try:
+        clean = edited.dropna(how="all")
+        if clean.isna().any().any():
+            raise PartialsError("every row needs a value in every column")
+        buffer = io.StringIO()
+        clean.to_csv(buffer, index=False)
+        points = points_from_csv(buffer.getvalue(), APP_LIMITS)
+    except PartialsError as exc:
+        st.error(f"**Points:** {exc.describe()}", icon=":material/error:")
+        inputs.ok = False
+        return
+    inputs.points = tuple((n, tuple(v.tolist())) for n, v in points.columns)
+    inputs.state["points"] = tuple((n, ", ".join(repr(x) for x in v)) for n, v in inputs.points
+                                   ) if points.size <= 200 else ()
+
+
+def _points_table(names: list[str]) -> pd.DataFrame:
+    columns = {}
+    for name in names:
+        text = _memory().get(f"pts.{name}", "")
+        try:
+            values = [parse_constant(v, APP_LIMITS) for v in text.split(",")] if text else []
+        except PartialsError:
+            values = []
+        columns[name] = values
+    length = max((len(v) for v in columns.values()), default=0)
+    if length == 0:
+        columns = {name: [1.0 + i, 2.0 + 0.5 * i, 3.0 - i] for i, name in enumerate(names)}
+    else:
+        columns = {n: v + [float("nan")] * (length - len(v)) for n, v in columns.items()}
+    return pd.DataFrame(columns, dtype="float64")
+
+
+def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[str, ...]) -> None:
+    """First partials as toggles, a builder for higher and mixed ones, and the bundles."""
+    param_names = tuple(n for n, _ in inputs.params)
+    names = grid_names + param_names
+    link_wrt = _memory().pop("_link_wrt", None)
+    if link_wrt is not None:
+        _seed_derivatives(link_wrt, grid_names, param_names, expression)
+    out = expression.output_names[0] if not expression.is_vector else "f"
+    remembered("d1", list(grid_names))
+    st.session_state["d1"] = [n for n in st.session_state["d1"] if n in names]
+    st.pills("First partials", names, selection_mode="multi", key="d1",
+             format_func=lambda n: partial_label(out, (n,)) + (" (parameter)" if n in param_names else ""))
+    remember("d1")
+    higher_options = [",".join(c) for order in range(2, APP_LIMITS.max_order + 1)
+                      for c in itertools.combinations_with_replacement(names, order)]
+    remembered("higher", [])
+    st.session_state["higher"] = [h for h in st.session_state["higher"] if h in higher_options]
+    st.multiselect("Higher and mixed partials", higher_options, key="higher",
+                   format_func=lambda h: partial_label(out, tuple(h.split(","))),
+                   placeholder="e.g. ∂²f/∂t∂k — type names to filter")
+    remember("higher")
+    bundles = [b for b in BUNDLES if b != "jacobian" or expression.is_vector]
+    remembered("bundles", [])
+    st.session_state["bundles"] = [b for b in st.session_state["bundles"] if b in bundles]
+    st.pills("Bundles", bundles, selection_mode="multi", key="bundles",
+             format_func=lambda b: b.capitalize() if b != "hessian" else "Hessian")
+    remember("bundles")
+    remembered("dtype", "float64")
+    st.segmented_control("Precision", ["float64", "float32"], key="dtype")
+    if st.session_state.get("dtype") is None:
+        st.session_state["dtype"] = "float64"
+    remember("dtype")
+    inputs.dtype = st.session_state["dtype"]
+    inputs.wrt = tuple(st.session_state["d1"]) + tuple(st.session_state["higher"]) + tuple(
+        st.session_state["bundles"])
+    inputs.state["wrt"] = inputs.wrt
+    inputs.state["dtype"] = inputs.dtype
+
+
+def _seed_derivatives(specs: list[str], grid_names: tuple[str, ...], param_names: tuple[str, ...],
+                      expression: Expression) -> None:
+    """Sort a link's ``wrt`` values into the three pickers; report the ones that are invalid."""
+    d1, higher, bundles, problems = [], [], [], []
+    order = {n: i for i, n in enumerate(grid_names + param_names)}
+    for spec in specs:
+        try:
+            request = parse_derivative_spec(spec, grid_names, param_names, APP_LIMITS)
+        except PartialsError as exc:
+            problems.append(f"'{spec[:40]}': {exc.describe()}")
+            continue
+        if request.kind != "partial":
+            if request.kind != "jacobian" or expression.is_vector:
+                bundles.append(request.kind)
+        elif len(request.components[0]) == 1:
+            d1.append(request.components[0][0])
+        else:
+            higher.append(",".join(sorted(request.components[0], key=order.__getitem__)))
+    memory = _memory()
+    memory["d1"], memory["higher"], memory["bundles"] = d1, higher, bundles
+    for key in ("d1", "higher", "bundles"):
+        st.session_state.pop(key, None)
+    if problems:
+        st.error("**Partials from the link were ignored:** " + "; ".join(problems), icon=":material/error:")

@@ -1,0 +1,176 @@
+"""The plot panel: which quantity, which kind of plot, which two axes, where to slice the rest.
+
+It runs as a fragment: changing a view option reruns only this panel, on the cached result —
+partials are never recomputed for a plot choice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from compute import PartialsResult
+from compute.grid import Grid
+from compute.tables import Column, result_columns
+
+from . import figures
+from .inputs import remember, remembered
+from .url_state import sync_query_params
+
+KIND_LABELS = {"surface": "3D surface", "heatmap": "Heatmap", "contour": "Contours",
+               "vectors": "Gradient field", "line": "Lines"}
+
+
+def quantity_key(column: Column) -> str:
+    wrt = column.wrt if isinstance(column.wrt, str) else ",".join(column.wrt)
+    return f"{column.output}:{wrt}" if wrt else column.output
+
+
+@st.fragment
+def plot_panel(result: PartialsResult) -> None:
+    _plot_panel(result)
+    view = st.session_state.get("_view")
+    if view is not None:  # a fragment rerun still keeps the address bar in step with the view
+        memory = st.session_state.get("_memory", {})
+        at = tuple((k.split(".", 1)[1], f"{v:g}") for k, v in memory.items()
+                   if k.startswith("at.") and isinstance(v, float))
+        view = dataclasses.replace(view, plot=st.session_state.get("plot") or view.plot,
+                                   show=st.session_state.get("show") or "",
+                                   axes=st.session_state.get("axes") or "", at=at)
+        st.session_state["_view"] = view
+        sync_query_params(st.query_params, view)
+
+
+def _plot_panel(result: PartialsResult) -> None:
+    columns = {quantity_key(c): c for c in result_columns(result)}
+    if not isinstance(result.domain, Grid):
+        _points_plot(result, columns)
+        return
+    names = result.domain.names
+    kinds = ["line"] if len(names) == 1 else ["surface", "heatmap", "contour", "vectors"]
+    left, middle = st.columns([2, 4])
+    remembered("show", "")
+    if st.session_state["show"] not in columns:
+        st.session_state["show"] = _default_quantity(columns)
+    show = left.selectbox("Plot", list(columns), key="show", format_func=lambda k: columns[k].label)
+    remember("show")
+    remembered("plot", kinds[0])
+    if st.session_state["plot"] not in kinds:
+        st.session_state["plot"] = kinds[0]
+    kind = middle.segmented_control("Kind", kinds, key="plot", format_func=KIND_LABELS.__getitem__)
+    kind = kind or kinds[0]
+    remember("plot")
+    if len(names) == 1:
+        _line_plot(result, columns, show)
+        return
+    axes = _choose_axes(names)
+    index = _slice_controls(result.domain, axes)
+    axis_x, axis_y = result.domain.axis(axes[0]), result.domain.axis(axes[1])
+    sx, sy = figures.stride_for(len(axis_x)), figures.stride_for(len(axis_y))
+    if sx > 1 or sy > 1:
+        st.caption(f"Plotted every {sx}th × {sy}th point ({len(axis_x[::sx])} × {len(axis_y[::sy])}) "
+                   "to keep the browser fast; tables and downloads are full resolution.")
+
+    def plane(column: Column) -> np.ndarray:
+        return _plane(column.values, names, axes, index)[::sx, ::sy]
+
+    x, y, label = axis_x[::sx], axis_y[::sy], columns[show].label
+    if kind == "surface":
+        fig = figures.surface(x, y, plane(columns[show]), axes, label)
+    elif kind in ("heatmap", "contour"):
+        fig = figures.heatmap(x, y, plane(columns[show]), axes, label, contour=kind == "contour")
+    else:
+        output = columns[show].output
+        gx, gy = f"{output}:{axes[0]}", f"{output}:{axes[1]}"
+        if gx not in columns or gy not in columns:
+            st.info(f"Select the first partials with respect to {axes[0]} and {axes[1]} to draw "
+                    "the gradient field.")
+            return
+        fig = figures.vector_field(x, y, plane(columns[output]), plane(columns[gx]), plane(columns[gy]),
+                                   axes, f"{output} with its gradient")
+    st.plotly_chart(fig, width="stretch", key="main_plot")
+
+
+def _default_quantity(columns: dict[str, Column]) -> str:
+    partials = [k for k, c in columns.items() if c.wrt]
+    return partials[-1] if partials else next(iter(columns))
+
+
+def _choose_axes(names: tuple[str, ...]) -> tuple[str, str]:
+    if len(names) == 2:
+        return names[0], names[1]
+    remembered("axes", f"{names[0]}, {names[1]}")
+    chosen = [a.strip() for a in str(st.session_state["axes"]).split(",")]
+    if len(chosen) != 2 or chosen[0] == chosen[1] or not set(chosen) <= set(names):
+        chosen = [names[0], names[1]]
+    a_col, b_col = st.columns(2)
+    first = a_col.selectbox("Horizontal axis", names, index=names.index(chosen[0]), key="axis_x")
+    rest = [n for n in names if n != first]
+    second = b_col.selectbox("Depth axis", rest, index=rest.index(chosen[1]) if chosen[1] in rest else 0,
+                             key="axis_y")
+    st.session_state["axes"] = f"{first}, {second}"
+    remember("axes")
+    return first, second
+
+
+def _slice_controls(grid: Grid, axes: tuple[str, str]) -> dict[str, int]:
+    """A slider per variable not plotted: the plot is the slice at that value."""
+    index: dict[str, int] = {}
+    others = [n for n in grid.names if n not in axes]
+    if others:
+        st.caption("Slice the other variables:")
+    for name in others:
+        values = grid.axis(name)
+        key = f"at.{name}"
+        remembered(key, float(values[len(values) // 2]))
+        wanted = float(st.session_state[key]) if _is_number(st.session_state[key]) else float(values[0])
+        i = int(np.argmin(np.abs(values - wanted)))
+        if len(values) == 1:
+            index[name] = 0
+            continue
+        i = st.select_slider(f"{name} =", options=list(range(len(values))), value=i,
+                             format_func=lambda j, v=values: f"{v[j]:.6g}", key=f"slice.{name}")
+        st.session_state[key] = float(values[i])
+        remember(key)
+        index[name] = i
+    return index
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _plane(values: np.ndarray, names: tuple[str, ...], axes: tuple[str, str],
+           index: dict[str, int]) -> np.ndarray:
+    picker = tuple(slice(None) if n in axes else index[n] for n in names)
+    plane = values[picker]
+    kept = [n for n in names if n in axes]
+    return plane if kept == list(axes) else plane.T
+
+
+def _line_plot(result: PartialsResult, columns: dict[str, Column], show: str) -> None:
+    name = result.domain.names[0]
+    x = result.domain.axis(name)
+    step = figures.stride_for(len(x), 5000)
+    series = {columns[show].label: columns[show].values[::step]}
+    if st.toggle("Show every quantity", key="line_all"):
+        series = {c.label: c.values[::step] for c in columns.values()}
+    st.plotly_chart(figures.lines(x[::step], series, name), width="stretch", key="main_plot")
+
+
+def _points_plot(result: PartialsResult, columns: dict[str, Column]) -> None:
+    remembered("show", "")
+    if st.session_state["show"] not in columns:
+        st.session_state["show"] = _default_quantity(columns)
+    show = st.selectbox("Plot", list(columns), key="show", format_func=lambda k: columns[k].label)
+    remember("show")
+    coords = result.domain.coordinates(0, min(result.domain.size, 20000))
+    values = columns[show].values.reshape(-1)[: len(next(iter(coords.values())))]
+    st.plotly_chart(figures.scatter_points(coords, values, columns[show].label), width="stretch",
+                    key="main_plot")

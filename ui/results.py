@@ -1,0 +1,123 @@
+"""Results of the Explorer: formulas, tables as readable text, warnings, CSV downloads."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from compute import PartialsResult
+from compute.grid import Grid
+from compute.symbolic import latex_name
+from compute.tables import Column, result_columns, tidy_table, wide_table
+
+from .compute_cache import formulas
+from .inputs import remember, remembered
+
+MAX_TEXT_CELLS = 2500  # above this a table is drawn as an interactive grid instead of text
+
+
+def format_number(value: float, digits: int = 10) -> str:
+    """Integers as integers, others to ``digits`` significant digits; ∞ and NaN spelled out."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value == 0:
+        return "0"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.{digits}g}".replace("-", "−")
+
+
+def formatted(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """A copy with every number as text, labels included (no '2.0' headers for the grid 2)."""
+    text = frame.map(lambda v: format_number(float(v), digits))
+    corner = f"{frame.index.name} \\ {frame.columns.name}" if frame.columns.name else frame.index.name
+    text.index = pd.Index([format_number(float(v), digits) for v in frame.index], name=corner)
+    text.columns = pd.Index([format_number(float(v), digits) for v in frame.columns],
+                            name=frame.columns.name)
+    return text
+
+
+def latex_label(column: Column) -> str:
+    """``\\frac{\\partial^{2} f}{\\partial t \\partial k}``, ``\\nabla^{2} f``, ``f``."""
+    out = latex_name(column.output)
+    if column.wrt == "laplacian":
+        return rf"\nabla^{{2}} {out}"
+    if not column.wrt:
+        return out
+    order = len(column.wrt)
+    top = rf"\partial^{{{order}}} {out}" if order > 1 else rf"\partial {out}"
+    parts: list[str] = []
+    for name in dict.fromkeys(column.wrt):
+        power = column.wrt.count(name)
+        parts.append(rf"\partial {latex_name(name)}" + (f"^{{{power}}}" if power > 1 else ""))
+    return rf"\frac{{{top}}}{{{' '.join(parts)}}}"
+
+
+def column_frame(result: PartialsResult, column: Column) -> pd.DataFrame:
+    """The wide matrix for two grid variables; otherwise one row per point."""
+    if isinstance(result.domain, Grid) and len(result.domain.names) == 2:
+        return wide_table(result, column)
+    data = dict(result.domain.coordinates(0, result.domain.size))
+    data[column.label] = column.values.reshape(-1)
+    return pd.DataFrame(data)
+
+
+def csv_bytes(frame: pd.DataFrame, index: bool) -> bytes:
+    return frame.to_csv(index=index).encode("utf-8")
+
+
+def render_summary(result: PartialsResult, seconds: float) -> None:
+    domain = result.domain
+    shape = " × ".join(f"{n:,}" for n in domain.shape)
+    kind = "grid" if isinstance(domain, Grid) else "points"
+    st.caption(f"{kind} {', '.join(domain.names)}: {shape} = {domain.size:,} points · "
+               f"{result.dtype} · {seconds * 1000:,.1f} ms")
+    for column in result_columns(result):
+        bad = result.nonfinite(column.values)
+        if bad:
+            nan = int(np.isnan(column.values).sum())
+            st.warning(f"{column.label}: {bad:,} of {column.values.size:,} points are not finite "
+                       f"({nan:,} NaN, {bad - nan:,} ±∞) — blank in plots, NaN/∞ in tables.",
+                       icon=":material/error:")
+
+
+def render_tables(result: PartialsResult, text: str) -> None:
+    columns = list(result_columns(result))
+    keys = tuple((c.output, c.wrt) for c in columns if isinstance(c.wrt, tuple))
+    latex = formulas(text, keys) if result.expression.inlined_size() <= 400 else {}
+    download_col, digits_col = st.columns([3, 2], vertical_alignment="bottom")
+    download_col.download_button("Download everything (CSV, one row per point)",
+                                 csv_bytes(tidy_table(result, ascii_labels=True), index=False),
+                                 file_name="partials.csv", mime="text/csv", key="dl_all",
+                                 on_click="ignore", icon=":material/download:")
+    remembered("digits", 10)
+    digits = int(digits_col.number_input("Significant digits", 3, 17, key="digits",
+                                         help="Downloads always carry full float64 precision."))
+    remember("digits")
+    for i, column in enumerate(columns):
+        formula = latex.get((column.output, column.wrt)) if isinstance(column.wrt, tuple) else None
+        head, button = st.columns([5, 1], vertical_alignment="bottom")
+        with head:
+            if formula:
+                st.latex(f"{latex_label(column)} = {formula}")
+            else:
+                st.markdown(f"#### {column.label}")
+        frame = column_frame(result, column)
+        wide = frame.columns.name is not None
+        button.download_button("CSV", icon=":material/download:", data=csv_bytes(frame, index=wide),
+                               file_name=f"{column.ascii_label.replace('/', '_')}.csv",
+                               mime="text/csv", key=f"dl_{i}", width="stretch",
+                               on_click="ignore")
+        if wide:
+            st.caption(f"{column.label} — rows: {frame.index.name}, columns: {frame.columns.name}")
+        if frame.size <= MAX_TEXT_CELLS:
+            shown = formatted(frame, digits) if wide else frame.map(
+                lambda v: format_number(float(v), digits))
+            st.table(shown, hide_index=not wide)
+        else:
+            st.dataframe(frame, width="stretch", height=320)

@@ -1,0 +1,137 @@
+"""The whole view as URL query parameters: readable, hand-editable, versioned.
+
+    ?v=1&f=t*k+%2B+2*t*k**2&var.t=1,+2,+4&var.k=2,+3&wrt=t&wrt=k&plot=surface&show=k
+
+Keys (v=1): ``f`` function · ``mode`` grid|points · ``var.NAME`` grid spec · ``param.NAME``
+value · ``range.NAME`` slider range "lo, hi" · ``pts.NAME`` point values "1, 2, 3" · ``wrt``
+(repeated) derivative specs · ``dtype`` · ``plot`` kind · ``show`` plotted quantity · ``axes``
+plotted variables "x, y" · ``at.NAME`` slice value · ``digits``.
+
+A link is untrusted: this module only reads strings with size caps and drops unknown keys. The
+values then go through the same widgets and validation as typed text.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+VERSION = "1"
+SEED_FUNCTION = "t*k + 2*t*k**2"
+SEED_GRIDS = (("t", "1, 2, 4"), ("k", "2, 3"))
+PLOT_KINDS = ("surface", "heatmap", "contour", "vectors", "line")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
+_PREFIXED = ("var", "param", "range", "pts", "at")
+MAX_KEYS = 200
+MAX_VALUE_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class ViewState:
+    function: str = SEED_FUNCTION
+    mode: str = "grid"
+    grids: tuple[tuple[str, str], ...] = SEED_GRIDS
+    params: tuple[tuple[str, str], ...] = ()
+    ranges: tuple[tuple[str, str], ...] = ()
+    points: tuple[tuple[str, str], ...] = ()
+    wrt: tuple[str, ...] = ("t", "k")
+    dtype: str = "float64"
+    plot: str = "surface"
+    show: str = ""
+    axes: str = ""
+    at: tuple[tuple[str, str], ...] = field(default=())
+    digits: str = ""
+
+    def to_query(self) -> dict[str, str | list[str]]:
+        """Query parameters for this view, leaving out what equals the defaults."""
+        q: dict[str, str | list[str]] = {"v": VERSION, "f": self.function}
+        if self.mode != "grid":
+            q["mode"] = self.mode
+        for prefix, pairs in (("var", self.grids), ("param", self.params), ("range", self.ranges),
+                              ("pts", self.points), ("at", self.at)):
+            for name, value in pairs:
+                q[f"{prefix}.{name}"] = value
+        if self.wrt:
+            q["wrt"] = list(self.wrt)
+        for key, value, default in (("dtype", self.dtype, "float64"), ("plot", self.plot, "surface"),
+                                    ("show", self.show, ""), ("axes", self.axes, ""),
+                                    ("digits", self.digits, "")):
+            if value != default:
+                q[key] = value
+        return q
+
+    def query_string(self) -> str:
+        return urllib.parse.urlencode(self.to_query(), doseq=True, quote_via=_quote)
+
+
+def _quote(text: str, safe: str = "", encoding=None, errors=None) -> str:
+    """Percent-encode, but leave what reads well and is safe in a query value: * , ( ) ^ / :"""
+    return urllib.parse.quote(text, safe="*,()^/:", encoding=encoding, errors=errors)
+
+
+def read_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str]]:
+    """A view from ``{key: [values]}`` plus notes about what was ignored.
+
+    With no ``f`` in the link, the seed example is shown.
+    """
+    notes: list[str] = []
+    if not params.get("f"):
+        return ViewState(), notes
+    keys = list(params)[:MAX_KEYS]
+    if len(params) > MAX_KEYS:
+        notes.append(f"the link has more than {MAX_KEYS} parameters; the rest were ignored")
+
+    def one(key: str, default: str = "") -> str:
+        values = params.get(key) or [default]
+        value = str(values[-1])
+        if len(value) > MAX_VALUE_CHARS:
+            notes.append(f"'{key}' in the link is too long and was ignored")
+            return default
+        return value
+
+    groups: dict[str, list[tuple[str, str]]] = {p: [] for p in _PREFIXED}
+    for key in keys:
+        prefix, dot, name = key.partition(".")
+        if dot and prefix in groups:
+            if _NAME.match(name):
+                groups[prefix].append((name, one(key)))
+            else:
+                notes.append(f"'{key[:40]}' in the link is not a valid name and was ignored")
+    wrt = tuple(str(w)[:200] for w in (params.get("wrt") or [])[:64])
+    mode = one("mode", "grid")
+    state = ViewState(
+        function=one("f"),
+        mode=mode if mode in ("grid", "points") else "grid",
+        grids=tuple(groups["var"]),
+        params=tuple(groups["param"]),
+        ranges=tuple(groups["range"]),
+        points=tuple(groups["pts"]),
+        wrt=wrt,
+        dtype="float32" if one("dtype") == "float32" else "float64",
+        plot=one("plot", "surface") if one("plot", "surface") in PLOT_KINDS else "surface",
+        show=one("show")[:200],
+        axes=one("axes")[:200],
+        at=tuple(groups["at"]),
+        digits=one("digits")[:3],
+    )
+    return state, notes
+
+
+def share_url(base: str, state: ViewState) -> str:
+    """``base`` is the page's URL; any query it has is replaced by the view's."""
+    parts = urllib.parse.urlsplit(base or "http://localhost:8501/")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", state.query_string(), ""))
+
+
+def query_lists(query_params) -> dict[str, list[str]]:
+    """``{key: [values]}`` from Streamlit's ``st.query_params`` (repeated keys kept)."""
+    return {key: query_params.get_all(key) for key in query_params}
+
+
+def sync_query_params(query_params, state: ViewState) -> None:
+    """Write the view into the address bar when it changed (writing does not rerun)."""
+    wanted = state.to_query()
+    if {k: v if isinstance(v, list) else [v] for k, v in wanted.items()} != query_lists(query_params):
+        query_params.from_dict(wanted)
