@@ -1,46 +1,154 @@
-"""The minimal Explorer page, headless through AppTest: the seed's matrix, edits, errors."""
+"""The Explorer headless through AppTest: values, edits, links, errors, caching."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import ui.compute_cache
+from compute import engine
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+SEED_DK = [["9", "13"], ["18", "26"], ["36", "52"]]
 
 
-@pytest.fixture
-def app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60).run()
+def open_app(**query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
 
 
-def tables(at: AppTest) -> dict[str, list[list[float]]]:
-    labels = [s.value for s in at.subheader]
+def tables(at: AppTest) -> dict[str, list[list[str]]]:
+    """Wide tables by quantity label (from their captions), as the text the page shows."""
+    labels = [c.value.split(" — rows:")[0] for c in at.caption if " — rows:" in c.value]
     return {label: t.value.to_numpy().tolist() for label, t in zip(labels, at.table, strict=True)}
 
 
-def test_default_page_shows_the_seed_matrix(app: AppTest) -> None:
-    assert not app.exception
-    shown = tables(app)
-    assert shown["∂f/∂k"] == [[9, 13], [18, 26], [36, 52]]
-    assert shown["∂f/∂t"] == [[10, 21], [10, 21], [10, 21]]
-    assert shown["f"] == [[10, 21], [20, 42], [40, 84]]
+def tidy(at: AppTest) -> list[dict[str, str]]:
+    return [t.value.to_dict("records") for t in at.table]
 
 
-def test_changing_the_function_updates_results(app: AppTest) -> None:
-    app.text_area[0].set_value("t - k**2").run()
-    assert not app.exception
-    assert tables(app)["∂f/∂k"] == [[-4, -6]] * 3
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st.cache_data.clear()
+    yield
 
 
-def test_bad_function_shows_its_error_with_the_column(app: AppTest) -> None:
-    app.text_area[0].set_value("t*sn(k)").run()
-    assert not app.exception
-    assert "unknown function 'sn' at column 3" in app.error[0].value
+def test_default_page_shows_the_seed_example() -> None:
+    at = open_app()
+    assert not at.exception
+    shown = tables(at)
+    assert shown["∂f/∂k"] == SEED_DK
+    assert shown["∂f/∂t"] == [["10", "21"]] * 3
+    assert shown["f"] == [["10", "21"], ["20", "42"], ["40", "84"]]
+    latex = " ".join(x.value for x in at.latex)
+    assert "4 k t + t" in latex  # the formula of ∂f/∂k, from SymPy
 
 
-def test_bad_grid_shows_its_error_naming_the_variable(app: AppTest) -> None:
-    app.text_input(key="var.k").set_value("linspace(0, 1)").run()
-    assert not app.exception
-    assert "grid for k" in app.error[0].value
+def test_changing_the_function_updates_results() -> None:
+    at = open_app()
+    at.text_area(key="fn").set_value("t - k**2").run()
+    assert not at.exception
+    assert tables(at)["∂f/∂k"] == [["-4", "-6"]] * 3
+
+
+def test_changing_a_grid_updates_results() -> None:
+    at = open_app()
+    at.text_input(key="var.k").set_value("1, 2, 3").run()
+    assert tables(at)["∂f/∂k"] == [["5", "9", "13"], ["10", "18", "26"], ["20", "36", "52"]]
+
+
+def test_a_parameter_has_a_value_and_a_slider() -> None:
+    at = open_app()
+    at.text_area(key="fn").set_value("a*t*k").run()
+    assert at.button_group(key="role.a").value == "parameter"
+    assert tables(at)["∂f/∂k"] == [["1", "1"], ["2", "2"], ["4", "4"]]
+    at.number_input(key="param.a").set_value(2.5).run()
+    assert not at.exception
+    assert tables(at)["∂f/∂k"] == [["2.5", "2.5"], ["5", "5"], ["10", "10"]]
+    at.slider(key="slider.a").set_value(0.5).run()
+    assert tables(at)["∂f/∂k"] == [["0.5", "0.5"], ["1", "1"], ["2", "2"]]
+
+
+def test_choosing_partials_updates_results() -> None:
+    at = open_app()
+    at.button_group(key="d1").set_value(["k"]).run()
+    at.multiselect(key="higher").set_value(["t,k", "k,k"]).run()
+    shown = tables(at)
+    assert "∂f/∂t" not in shown
+    assert shown["∂²f/∂t∂k"] == [["9", "13"]] * 3
+    assert shown["∂²f/∂k²"] == [["4", "4"], ["8", "8"], ["16", "16"]]
+    at.button_group(key="bundles").set_value(["laplacian"]).run()
+    assert tables(at)["∇²f"] == [["4", "4"], ["8", "8"], ["16", "16"]]
+
+
+def test_query_parameters_seed_the_page() -> None:
+    at = open_app(**{"f": "exp(-a*x)*y", "var.x": "0, 1", "var.y": "2, 3", "param.a": "0.5",
+                     "wrt": ["x", "a", "x,y"], "plot": "heatmap", "digits": "6"})
+    assert not at.exception
+    assert at.text_area(key="fn").value == "exp(-a*x)*y"
+    assert at.number_input(key="param.a").value == 0.5
+    shown = tables(at)
+    assert shown["∂f/∂x"] == [["-1", "-1.5"], ["-0.606531", "-0.909796"]]
+    assert shown["∂f/∂a"] == [["0", "0"], ["-1.21306", "-1.81959"]]
+    assert "∂²f/∂x∂y" in shown
+    assert at.button_group(key="plot").value == "heatmap"
+    assert at.query_params["f"] == "exp(-a*x)*y"
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ({"f": "t*sn(k)", "var.t": "1", "var.k": "2"}, "unknown function 'sn' at column 3"),
+        ({"f": "__import__('os').system('true')"}, "only named functions can be called"),
+        ({"f": "x", "var.x": "linspace(0, 1)"}, "Grid for x"),
+        ({"f": "x*a", "var.x": "1", "param.a": "1e999"}, "too large"),
+        ({"f": "x", "var.x": "1, 2", "wrt": ["q"]}, "'q' is not a variable or parameter"),
+        ({"f": "x*y", "var.x": "linspace(0, 1, 5000)", "var.y": "linspace(0, 1, 5000)"},
+         "this app's limit is"),
+    ],
+)
+def test_each_error_shows_its_message_and_the_page_keeps_working(query, words) -> None:
+    at = open_app(**query)
+    assert not at.exception
+    messages = " ".join(e.value for e in at.error)
+    assert words in messages
+    assert at.text_area(key="fn").value == query["f"]  # nothing the user typed is lost
+
+
+def test_points_mode_from_the_table() -> None:
+    at = open_app()
+    at.button_group(key="mode").set_value("points").run()
+    assert not at.exception
+    rows = tidy(at)
+    dk = [r for t in rows for r in t if "∂f/∂k" in r]
+    assert dk and all(float(r["∂f/∂k"].replace("-", "-")) == float(r["t"]) * (1 + 4 * float(r["k"]))
+                      for r in dk)
+
+
+def test_view_options_do_not_recompute(monkeypatch) -> None:
+    calls = []
+    real = engine.partials_on_grid
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ui.compute_cache, "partials_on_grid", counting)
+    at = open_app()
+    assert len(calls) == 1
+    at.number_input(key="digits").set_value(4).run()
+    at.button_group(key="plot").set_value("heatmap").run()
+    at.selectbox(key="show").set_value("f").run()
+    assert not at.exception
+    assert len(calls) == 1
+
+
+def test_code_export_is_shown() -> None:
+    at = open_app()
+    code = [c.value for c in at.code if "torch.func" in c.value]
+    assert code and "vmap(grad(f, argnums=1))" in code[0]

@@ -2,31 +2,97 @@
 
 from __future__ import annotations
 
+import re
+import urllib.parse
+
 import pytest
 
-from browser import ARTIFACTS, wait_idle
+from browser import ARTIFACTS, ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
+SEED_DK_ROWS = ["1 9 13", "2 18 26", "4 36 52"]
 
 
-def test_default_page_shows_the_seed_matrix(page, server_url) -> None:
-    page.goto(server_url)
+def table_rows(page, index: int) -> list[str]:
+    """The rows of the index-th results table, as the text a reader sees."""
+    table = page.locator("[data-testid='stTable']").nth(index)
+    table.wait_for(timeout=60_000)
+    return [" ".join(row.inner_text().split()) for row in table.locator("tr").all()]
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
     wait_idle(page)
-    page.get_by_text("∂f/∂k").first.wait_for(timeout=60_000)
-    table = page.locator("[data-testid='stTable']").nth(2)
-    text = table.inner_text()
-    for number in ("9", "13", "18", "26", "36", "52"):
-        assert number in text.split() or f"{number}.0" in text, text
+    page.locator("[data-testid='stTable']").first.wait_for(timeout=60_000)
+
+
+def test_default_page_shows_the_seed_matrix_as_text(page, server_url) -> None:
+    open_page(page, server_url)
+    rows = table_rows(page, 2)
+    assert rows[1:] == SEED_DK_ROWS, rows
+    box = page.locator("[data-testid='stTable']").nth(2).bounding_box()
+    assert box["y"] < 1400, "the seed matrix should be visible without scrolling far"
     page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
 
 
 def test_typing_a_new_function_updates_results(page, server_url) -> None:
-    page.goto(server_url)
-    wait_idle(page)
+    open_page(page, server_url)
     box = page.get_by_role("textbox", name="Function")
     box.fill("t - k**2")
     box.press("Control+Enter")
     page.get_by_text("-6").first.wait_for(timeout=30_000)
     wait_idle(page)
-    text = page.locator("[data-testid='stTable']").nth(2).inner_text()
-    assert "-4" in text and "-6" in text
+    assert table_rows(page, 2)[1:] == ["1 -4 -6", "2 -4 -6", "4 -4 -6"]
+
+
+def test_share_link_reproduces_the_view_in_a_new_browser(browser, page, server_url) -> None:
+    open_page(page, server_url)
+    box = page.get_by_role("textbox", name="Function")
+    box.fill("x*exp(-y*a)")
+    box.press("Control+Enter")
+    page.get_by_text("Grid for y").wait_for(timeout=30_000)
+    wait_idle(page)
+    grid = page.get_by_role("textbox", name="Grid for y")
+    grid.fill("0, 1, 2")
+    grid.press("Enter")
+    page.get_by_text("3 values").last.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Share").click()
+    link = page.locator("[data-testid='stPopoverBody'] code").inner_text(timeout=30_000)
+    link = re.sub(r"\s+", "", link)
+    assert link.startswith(server_url) and "f=x*exp(-y*a)" in urllib.parse.unquote(link)
+    before = [table_rows(page, i) for i in range(3)]
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 2200})
+    try:
+        other = fresh.new_page()
+        open_page(other, link)
+        after = [table_rows(other, i) for i in range(3)]
+        assert after == before
+        assert other.get_by_role("textbox", name="Function").input_value() == "x*exp(-y*a)"
+    finally:
+        fresh.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"f": "__import__('os').system('touch {canary}')"},
+        {"f": "x", "var.x": "__import__('os').system('touch {canary}')"},
+        {"f": "x*a", "var.x": "1", "param.a": "[c for c in ().__class__.__base__.__subclasses__()]",
+         "wrt": "__import__('os').system('touch {canary}')"},
+    ],
+    ids=["function", "grid", "param-and-wrt"],
+)
+def test_malicious_link_shows_an_error_and_runs_nothing(page, server_url, query) -> None:
+    canary = ROOT / "artifacts" / "canary-browser"
+    canary.unlink(missing_ok=True)
+    filled = {k: v.format(canary=canary) for k, v in query.items()}
+    page.goto(f"{server_url}/?{urllib.parse.urlencode(filled)}")
+    wait_idle(page)
+    alert = page.locator("[data-testid='stAlert']").first
+    alert.wait_for(timeout=30_000)
+    text = alert.inner_text()
+    assert any(words in text for words in ("only named functions", "unknown", "not allowed")), text
+    assert "Traceback" not in page.content()
+    assert not canary.exists()

@@ -119,9 +119,11 @@ def function_input() -> tuple[str, Expression | None]:
 
 
 def _default_role(name: str, names: tuple[str, ...]) -> str:
-    grid_so_far = sum(1 for n in names[: names.index(name)]
-                      if _memory().get(f"role.{n}", "grid") == "grid")
-    return "grid" if grid_so_far < 2 else "parameter"
+    """A new name is a grid variable until two are; then a parameter (the user can switch)."""
+    memory = _memory()
+    known = sum(1 for n in names if memory.get(f"role.{n}") == "grid")
+    new_before = sum(1 for n in names[: names.index(name)] if f"role.{n}" not in memory)
+    return "grid" if known + new_before < 2 else "parameter"
 
 
 def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") -> None:
@@ -131,6 +133,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
         st.info("This function has no free names: it is a constant.")
         return
     grids: list[tuple[str, str]] = []
+    raw_grids: list[tuple[str, str]] = []  # as typed, valid or not: a shared link keeps them
     params: list[tuple[str, float]] = []
     ranges: list[tuple[str, str]] = []
     for name in names:
@@ -152,6 +155,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                 spec = st.text_input(f"Grid for {name}", key=key,
                                      placeholder="1, 2, 4  or  linspace(0, 1, 50)")
                 remember(key)
+                raw_grids.append((name, spec or ""))
                 try:
                     axis = parse_grid_spec(spec or "", APP_LIMITS)
                     grids.append((name, spec))
@@ -165,7 +169,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                 ranges.append((name, lo_hi))
     inputs.grids = tuple(grids)
     inputs.params = tuple(params)
-    inputs.state["grids"] = tuple(grids)
+    inputs.state["grids"] = tuple(raw_grids)
     inputs.state["params"] = tuple((n, repr(v)) for n, v in params)
     inputs.state["ranges"] = tuple(ranges)
 
@@ -272,8 +276,10 @@ def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[
     if link_wrt is not None:
         _seed_derivatives(link_wrt, grid_names, param_names, expression)
     out = expression.output_names[0] if not expression.is_vector else "f"
-    remembered("d1", list(grid_names))
-    st.session_state["d1"] = [n for n in st.session_state["d1"] if n in names]
+    previous = remembered("d1", list(grid_names)) or []
+    kept = [n for n in previous if n in names]
+    # A new function whose names share nothing with the old choice starts with every first partial.
+    st.session_state["d1"] = kept if kept or not previous else list(grid_names)
     st.pills("First partials", names, selection_mode="multi", key="d1",
              format_func=lambda n: partial_label(out, (n,)) + (" (parameter)" if n in param_names else ""))
     remember("d1")

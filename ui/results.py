@@ -24,12 +24,12 @@ def format_number(value: float, digits: int = 10) -> str:
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
+        return "∞" if value > 0 else "-∞"
     if value == 0:
         return "0"
     if float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
-    return f"{value:.{digits}g}".replace("-", "−")
+    return f"{value:.{digits}g}"
 
 
 def formatted(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
