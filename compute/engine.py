@@ -57,6 +57,10 @@ class PartialsResult:
         key = (output or self.outputs[0], canonical(names, self._order))
         return self.partials[key].reshape(self.domain.shape)
 
+    def coordinate(self, name: str) -> np.ndarray:
+        """A variable's value at every point, shaped like the results."""
+        return self.domain.coordinates(0, self.domain.size)[name].reshape(self.domain.shape)
+
     def laplacian(self, output: str | None = None) -> np.ndarray:
         parts = [self.partial((v, v), output) for v in self.domain.names]
         return np.sum(parts, axis=0) if len(parts) > 1 else parts[0]

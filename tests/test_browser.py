@@ -96,3 +96,15 @@ def test_malicious_link_shows_an_error_and_runs_nothing(page, server_url, query)
     assert any(words in text for words in ("only named functions", "unknown", "not allowed")), text
     assert "Traceback" not in page.content()
     assert not canary.exists()
+
+
+def test_gallery_card_opens_the_example_in_the_explorer(page, server_url) -> None:
+    page.goto(f"{server_url}/gallery")
+    wait_idle(page)
+    page.get_by_text("Open in Explorer").first.click()
+    page.get_by_role("textbox", name="Function").wait_for(timeout=60_000)
+    wait_idle(page)
+    page.locator("[data-testid='stTable']").nth(1).wait_for(timeout=60_000)
+    assert page.get_by_role("textbox", name="Function").input_value() == "t*k + 2*t*k**2"
+    assert table_rows(page, 1)[1:] == SEED_DK_ROWS  # f, then ∂f/∂k as the card asks
+    assert "var.t=" in page.url

@@ -28,8 +28,10 @@ from .url_state import ViewState, query_lists, read_query, share_url, sync_query
 
 
 def render() -> None:
-    if "_seeded" not in st.session_state:
-        state, notes = read_query(query_lists(st.query_params))
+    incoming = query_lists(st.query_params)
+    arrived = incoming.get("f") and incoming != st.session_state.get("_written")
+    if "_seeded" not in st.session_state or arrived:  # first visit, or a link / gallery card
+        state, notes = read_query(incoming)
         seed_from_link(state)
         st.session_state["_seeded"] = True
         st.session_state["_link_notes"] = notes
@@ -52,7 +54,7 @@ def render() -> None:
             st.info("Fix the function to see results.", icon=":material/arrow_back:")
     state = _view_state(inputs)
     st.session_state["_view"] = state
-    sync_query_params(st.query_params, state)
+    st.session_state["_written"] = sync_query_params(st.query_params, state)
     with share_col.popover("Share", icon=":material/share:", width="stretch"):
         st.markdown("This link opens the same function, grids, parameters, partials and plot:")
         st.code(share_url(st.context.url or "", state), language=None, wrap_lines=True)

@@ -73,8 +73,18 @@ def remember(key: str) -> None:
     _memory()[key] = st.session_state.get(key)
 
 
+_VIEW_KEYS = ("fn", "mode", "d1", "higher", "bundles", "dtype", "plot", "show", "axes", "digits",
+              "axis_x", "axis_y", "line_all")
+_VIEW_PREFIXES = ("var.", "role.", "param.", "slider.", "range.", "at.", "slice.", "pts_editor.")
+
+
 def seed_from_link(state: ViewState) -> None:
-    """Put a link's values into memory, once per session; widgets validate them as they render."""
+    """A link replaces the whole view: forget the widgets' values, then put the link's values
+    into memory; widgets validate them as they render."""
+    for key in list(st.session_state):
+        if key in _VIEW_KEYS or str(key).startswith(_VIEW_PREFIXES):
+            del st.session_state[key]
+    st.session_state["_memory"] = {}
     memory = _memory()
     memory["fn"] = state.function
     memory["mode"] = state.mode

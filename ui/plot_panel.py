@@ -40,7 +40,7 @@ def plot_panel(result: PartialsResult) -> None:
                                    show=st.session_state.get("show") or "",
                                    axes=st.session_state.get("axes") or "", at=at)
         st.session_state["_view"] = view
-        sync_query_params(st.query_params, view)
+        st.session_state["_written"] = sync_query_params(st.query_params, view)
 
 
 def _plot_panel(result: PartialsResult) -> None:

@@ -130,8 +130,14 @@ def query_lists(query_params) -> dict[str, list[str]]:
     return {key: query_params.get_all(key) for key in query_params}
 
 
-def sync_query_params(query_params, state: ViewState) -> None:
-    """Write the view into the address bar when it changed (writing does not rerun)."""
+def as_lists(query: Mapping[str, str | list[str]]) -> dict[str, list[str]]:
+    return {k: v if isinstance(v, list) else [v] for k, v in query.items()}
+
+
+def sync_query_params(query_params, state: ViewState) -> dict[str, list[str]]:
+    """Write the view into the address bar when it changed (writing does not rerun); returns
+    what the address bar now holds, so a later *different* query can be told apart as a link."""
     wanted = state.to_query()
-    if {k: v if isinstance(v, list) else [v] for k, v in wanted.items()} != query_lists(query_params):
+    if as_lists(wanted) != query_lists(query_params):
         query_params.from_dict(wanted)
+    return as_lists(wanted)

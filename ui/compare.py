@@ -1,0 +1,167 @@
+"""Compare: two settings over the same grid — two parameter sets of one function, or two
+functions — with each one's results and their difference B − A."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from compute import PartialsError, ResourceLimitError, parse_constant, parse_expression, parse_grid_spec
+from compute.tables import result_columns
+
+from . import figures
+from .compute_cache import APP_LIMITS, compute_on_grid, grid_size
+from .results import format_number
+from .url_state import as_lists, query_lists
+
+DEFAULT = {"fa": "a*sin(x)*exp(-y)", "var.x": "linspace(0, 3, 31)", "var.y": "linspace(0, 1, 11)",
+           "pa.a": "1", "pb.a": "2", "wrt": ["x"]}
+
+
+def _seed() -> None:
+    incoming = query_lists(st.query_params)
+    if "cmp._seeded" in st.session_state and (not incoming.get("fa")
+                                               or incoming == st.session_state.get("cmp._written")):
+        return
+    query = incoming if incoming.get("fa") else as_lists(DEFAULT)
+    for key in [k for k in st.session_state if str(k).startswith("cmp.")]:
+        del st.session_state[key]
+    st.session_state["cmp._seeded"] = True
+    st.session_state["cmp.fa"] = query["fa"][-1][:2000]
+    st.session_state["cmp.fb"] = (query.get("fb") or [""])[-1][:2000]
+    st.session_state["cmp.two"] = bool(st.session_state["cmp.fb"])
+    st.session_state["cmp.wrt"] = [w[:200] for w in (query.get("wrt") or [])][:16]
+    st.session_state["cmp.link"] = {k: v[-1][:2000] for k, v in query.items()
+                                    if k.startswith(("var.", "pa.", "pb."))}
+
+
+def render() -> None:
+    _seed()
+    st.title("Compare")
+    st.caption("Two settings over the same grid: two parameter sets of one function, or two "
+               "functions. Tables and plots show A, B and the difference B − A.")
+    two = st.toggle("Compare two different functions", key="cmp.two")
+    col_a, col_b = st.columns(2)
+    text_a = col_a.text_area("Function A", key="cmp.fa", height=80)
+    if two:
+        if not st.session_state.get("cmp.fb"):
+            st.session_state["cmp.fb"] = text_a
+        text_b = col_b.text_area("Function B", key="cmp.fb", height=80)
+    else:
+        text_b = text_a
+        col_b.caption("B is the same function with its own parameter values.")
+    expressions = []
+    for label, text, col in (("A", text_a, col_a), ("B", text_b, col_b)):
+        try:
+            expressions.append(parse_expression(text, APP_LIMITS))
+        except PartialsError as exc:
+            col.error(f"**Function {label}:** {exc.describe()}", icon=":material/error:")
+    if len(expressions) < 2:
+        _write_url(text_a, text_b if two else "", {}, {}, {}, [])
+        return
+    names = list(dict.fromkeys(expressions[0].free_names + expressions[1].free_names))
+    link = st.session_state.get("cmp.link", {})
+    grids, params_a, params_b, ok = {}, {}, {}, True
+    st.markdown("##### Grid variables and parameters")
+    for name in names:
+        is_param = f"pa.{name}" in link or f"pb.{name}" in link or (
+            f"var.{name}" not in link and len([n for n in names if f"var.{n}" in link]) >= 2)
+        if not link:
+            is_param = names.index(name) >= 2
+        c0, c1, c2 = st.columns([1, 2, 2])
+        c0.markdown(f"**{name}**")
+        if not is_param:
+            spec = c1.text_input(f"Grid for {name}", value=link.get(f"var.{name}", "linspace(-1, 1, 21)"),
+                                 key=f"cmp.var.{name}")
+            try:
+                parse_grid_spec(spec, APP_LIMITS)
+                grids[name] = spec
+            except PartialsError as exc:
+                c2.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")
+                ok = False
+            continue
+        for side, store, col in (("a", params_a, c1), ("b", params_b, c2)):
+            raw = link.get(f"p{side}.{name}", link.get(f"pa.{name}", "1"))
+            try:
+                default = parse_constant(raw, APP_LIMITS)
+            except PartialsError as exc:
+                col.error(f"**{name} from the link:** {exc.describe()}", icon=":material/error:")
+                default = 1.0
+            store[name] = col.number_input(f"{name} in {side.upper()}", value=default, format="%g",
+                                           key=f"cmp.p{side}.{name}")
+    options = list(grids) + [n for n in params_a if n not in grids]
+    st.session_state["cmp.wrt"] = [w for w in st.session_state.get("cmp.wrt", []) if w in options]
+    wrt = st.pills("Partials", options, selection_mode="multi", key="cmp.wrt",
+                   format_func=lambda n: f"∂/∂{n}")
+    _write_url(text_a, text_b if two else "", grids, params_a, params_b, wrt)
+    if not ok or not grids:
+        st.info("Give at least one valid grid variable to compare.", icon=":material/arrow_upward:")
+        return
+    _results(text_a, text_b, grids, params_a, params_b, wrt)
+
+
+def _results(text_a, text_b, grids, params_a, params_b, wrt) -> None:
+    variables = tuple(grids.items())
+    try:
+        if grid_size(variables) > APP_LIMITS.max_points:
+            raise ResourceLimitError(f"the grid is over this app's limit of {APP_LIMITS.max_points:,} points")
+        a = compute_on_grid(text_a, variables, tuple(params_a.items()), tuple(wrt))
+        b = compute_on_grid(text_b, variables, tuple(params_b.items()), tuple(wrt))
+    except PartialsError as exc:
+        st.error(exc.describe(), icon=":material/error:")
+        return
+    cols_a = {(c.output if len(a.outputs) > 1 else "", c.wrt): c for c in result_columns(a)}
+    cols_b = {(c.output if len(b.outputs) > 1 else "", c.wrt): c for c in result_columns(b)}
+    shared = [k for k in cols_a if k in cols_b]
+    if not shared:
+        st.warning("A and B have no quantity in common (different output names).")
+        return
+    labels = {k: cols_a[k].label for k in shared}
+    st.markdown("##### Results")
+    choice = st.selectbox("Quantity", shared, format_func=labels.__getitem__, key="cmp.show")
+    va, vb = cols_a[choice].values, cols_b[choice].values
+    diff = vb - va
+    finite = diff[np.isfinite(diff)]
+    st.metric("largest |B − A|", format_number(float(np.max(np.abs(finite)))) if finite.size else "—")
+    names = a.domain.names
+    tabs = st.tabs(["A", "B", "B − A"])
+    for tab, values, side in zip(tabs, (va, vb, diff), ("a", "b", "diff"), strict=True):
+        with tab:
+            _show(a, names, values, labels[choice], side)
+
+
+def _show(result, names, values: np.ndarray, label: str, side: str) -> None:
+    grid = result.domain
+    if len(names) == 2:
+        x, y = grid.axis(names[0]), grid.axis(names[1])
+        sx, sy = figures.stride_for(len(x)), figures.stride_for(len(y))
+        st.plotly_chart(figures.heatmap(x[::sx], y[::sy], values[::sx, ::sy], names, label),
+                        width="stretch", key=f"cmp.plot.{side}")
+        frame = pd.DataFrame(values, index=pd.Index(x, name=names[0]), columns=pd.Index(y, name=names[1]))
+    elif len(names) == 1:
+        x = grid.axis(names[0])
+        st.plotly_chart(figures.lines(x, {label: values}, names[0]), width="stretch",
+                        key=f"cmp.plot.{side}")
+        frame = pd.DataFrame({names[0]: x, label: values})
+    else:
+        frame = pd.DataFrame({**{n: v.reshape(-1) for n, v in grid.coordinates(0, grid.size).items()},
+                              label: values.reshape(-1)})
+    if frame.size <= 2500:
+        st.table(frame.map(lambda v: format_number(float(v))), hide_index=len(names) != 2)
+    else:
+        st.dataframe(frame, width="stretch", height=300)
+
+
+def _write_url(text_a, text_b, grids, params_a, params_b, wrt) -> None:
+    query: dict[str, str | list[str]] = {"v": "1", "fa": text_a}
+    if text_b:
+        query["fb"] = text_b
+    query.update({f"var.{n}": s for n, s in grids.items()})
+    query.update({f"pa.{n}": repr(float(v)) for n, v in params_a.items()})
+    query.update({f"pb.{n}": repr(float(v)) for n, v in params_b.items()})
+    if wrt:
+        query["wrt"] = list(wrt)
+    if as_lists(query) != query_lists(st.query_params):
+        st.query_params.from_dict(query)
+    st.session_state["cmp._written"] = as_lists(query)

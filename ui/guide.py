@@ -1,0 +1,99 @@
+"""The Guide: the original question answered with live computations, then the reference."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from compute import pitfalls
+from compute.derivatives import BUNDLES
+from compute.language import FUNCTIONS
+
+from .results import format_number
+
+
+def _matrix(values) -> str:
+    if values.ndim == 1:
+        return "[" + ", ".join(format_number(float(v), 6) for v in values) + "]"
+    return "[" + ", ".join(_matrix(row) for row in values) + "]"
+
+
+def render() -> None:
+    st.title("Guide")
+    st.markdown("""
+**The question.** `f(t, k) = t*k + 2*t*k**2` on `t = 1, 2` and `k = 2, 3`. We want ∂f/∂k at
+*every* grid point — a matrix shaped like the grid.""")
+
+    st.subheader("1. Why `torch.autograd.grad` gives [27, 39]")
+    seed = "t*k + 2*t*k**2"
+    summed = pitfalls.summed_backward(seed, ("t", "k"), [1, 2], [2, 3])
+    exact = pitfalls.exact(seed, ("t", "k"), [1, 2], [2, 3])
+    st.code("gamma = T*K + 2*T*K**2\ntorch.autograd.grad(gamma, k, grad_outputs=torch.ones_like(gamma))",
+            language="python")
+    st.markdown(f"""
+Computed just now: **{_matrix(summed)}**. Backward computes a vector–Jacobian product: with
+`grad_outputs` all ones it returns Σᵢ ∂f(tᵢ, kⱼ)/∂kⱼ — the per-point derivatives
+**{_matrix(exact)}** summed down each column ({" and ".join(
+        " + ".join(format_number(float(v)) for v in exact[:, j]) + f" = {format_number(float(summed[j]))}"
+        for j in range(exact.shape[1]))}).""")
+
+    st.subheader("2. Why the N×N Jacobian with `jac > 0` is wrong — and huge")
+    t_vals = k_vals = [-1.0, 0.0, 1.0]
+    kept = pitfalls.jacobian_filter("sin(t*k)", ("t", "k"), t_vals, k_vals)
+    right = pitfalls.exact("sin(t*k)", ("t", "k"), t_vals, k_vals)
+    st.markdown(f"""
+The popular answer builds `torch.autograd.functional.jacobian(f, (T, K))` — every output against
+every input — then keeps `jac[jac > 0]`, hoping that is the diagonal. Try `f = sin(t*k)` on
+`t = k = −1, 0, 1` (computed just now):
+
+* ∂f/∂k at the 9 grid points: **{_matrix(right)}**
+* what survives `jac > 0`: **{len(kept)} of 9 numbers**, {_matrix(kept)} — every zero and
+  negative derivative is silently dropped, and the reshape that follows fails or scrambles them.
+""")
+    sizes = [100, 10_000, 1_000_000]
+    st.table({"grid points N": [f"{n:,}" for n in sizes],
+              "Jacobian memory (16·N² bytes)": [_bytes(pitfalls.jacobian_bytes(n)) for n in sizes],
+              "Partials' memory per quantity (8·N bytes)": [_bytes(8 * n) for n in sizes]})
+
+    st.subheader("3. What Partials does instead")
+    st.markdown("""
+Our functions are **pointwise**: output *i* depends only on input point *i*. So the gradient of
+the *summed* output with respect to the whole batch of inputs is exactly the per-point gradient —
+one backward pass, no N×N matrix, every sign kept. Higher and mixed partials nest the same step.
+`torch.func` (`vmap` over nested `jacrev`) is the general engine, and tests prove both agree with
+each other and with SymPy's exact derivatives to 1e-12. The *torch code* tab of the Explorer
+prints a runnable `torch.func` version of any computation.""")
+
+    st.header("Reference")
+    st.markdown("**Functions**")
+    st.table({"function": [f"{f.name}()" for f in FUNCTIONS.values()],
+              "arguments": [f.arity_text() for f in FUNCTIONS.values()],
+              "meaning": [f.summary for f in FUNCTIONS.values()]}, hide_index=True)
+    st.markdown("""
+Arithmetic `+ - * /`, powers `**` or `^`, unary minus, parentheses, numbers (`2`, `0.5`, `1e-3`),
+constants `pi` and `e`; comparisons `< <= > >=` only inside `where(cond, a, b)`. Several lines
+(newline or `;`): `name = expression` defines an intermediate; the last line is the output
+(`C = …` names it C); `u, v` makes a vector-valued function. Plain ASCII only.
+
+**Grids** `1, 2, 4` · `[1, 2, 4]` · `linspace(a, b, n)` · `arange(a, b, step)` ·
+`logspace(a, b, n)` · one value; bounds may be constant expressions such as `2*pi`.
+
+**Derivative specs** `k` (∂f/∂k) · `t,k` (∂²f/∂t∂k) · `k,k,k` (∂³f/∂k³), up to order 4, with
+respect to grid variables or parameters; bundles: """ + ", ".join(f"`{b}`" for b in BUNDLES) + """.
+
+**Share-link keys** (v=1) `f` · `var.NAME` · `param.NAME` · `range.NAME` · `mode` ·
+`pts.NAME` · `wrt` (repeated) · `dtype` · `plot` · `show` · `axes` · `at.NAME` · `digits`;
+the Compare page uses `fa`, `fb`, `var.NAME`, `pa.NAME`, `pb.NAME`, `wrt`.
+
+**Command line**""")
+    st.code('python -m compute "t*k + 2*t*k**2" --var t=1,2,4 --var k=2,3 --wrt k --format table\n'
+            'python -m compute EXPR --var NAME=SPEC ... [--param NAME=VALUE] [--wrt SPEC ...]\n'
+            '                  [--dtype float64|float32] [--format json|csv|table|summary]',
+            language="bash")
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000:
+            return f"{n:,.0f} {unit}"
+        n /= 1000
+    return f"{n:,.0f} EB"
