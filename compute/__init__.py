@@ -1,11 +1,30 @@
-"""Partials' pure core: parse a function, build a grid, get exact partials at every point."""
+"""Partials' pure core: parse a function, build a grid, get exact partials at every point.
+
+Parsing and validation import no torch: the CLI rejects bad input in a fraction of a second.
+The engine (and torch) load on first use of ``partials_on_grid`` or ``PartialsResult``.
+"""
+
+from typing import TYPE_CHECKING
 
 from .derivatives import DerivativeRequest, parse_derivative_spec, partial_label
-from .engine import PartialsResult, partials_on_grid
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_constant, parse_expression
 from .grid import AxisSpec, Grid, Points, make_grid, make_points, parse_grid_spec, points_from_csv
 from .limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from .engine import PartialsResult, partials_on_grid
+
+_LAZY = {"PartialsResult", "partials_on_grid"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -12,15 +12,18 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .engine import METHODS, PartialsResult, partials_on_grid
+from .derivatives import METHODS
 from .errors import PartialsError, ResourceLimitError
 from .expression import parse_constant, parse_expression
 from .grid import make_grid, points_from_csv
 from .limits import Limits
-from .tables import result_columns, tidy_table, wide_table
+
+if TYPE_CHECKING:
+    from .engine import PartialsResult
 
 EXAMPLES = """examples:
   python -m compute "t*k + 2*t*k**2" --var t=1,2,4 --var k=2,3 --wrt k --format table
@@ -78,7 +81,7 @@ def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
     return out
 
 
-def run(argv: Sequence[str]) -> PartialsResult:
+def run(argv: Sequence[str]) -> tuple[PartialsResult, str]:
     args = build_parser().parse_args(list(argv))
     overrides = {"max_points": args.max_points} if args.max_points is not None else {}
     limits = Limits.from_env(**overrides)
@@ -99,6 +102,8 @@ def run(argv: Sequence[str]) -> PartialsResult:
         if not variables:
             raise PartialsError("give at least one grid variable with --var NAME=SPEC")
         domain = make_grid(variables, limits)
+    from .engine import partials_on_grid  # torch loads only once the input is valid
+
     return partials_on_grid(expression, domain, args.wrt, params, dtype=args.dtype,
                             method=args.method, limits=limits), args.format
 
@@ -151,6 +156,8 @@ def to_json(result: PartialsResult) -> dict:
 
 
 def to_table(result: PartialsResult) -> str:
+    from .tables import result_columns, tidy_table, wide_table
+
     columns = list(result_columns(result))
     if hasattr(result.domain, "axes") and len(result.domain.names) == 2:
         blocks = [f"{c.label}\n{wide_table(result, c).to_string()}" for c in columns]
@@ -159,6 +166,8 @@ def to_table(result: PartialsResult) -> str:
 
 
 def to_summary(result: PartialsResult, seconds: float) -> str:
+    from .tables import result_columns
+
     domain = result.domain
     kind = "grid" if hasattr(domain, "axes") else "points"
     shape = " × ".join(str(n) for n in domain.shape)
@@ -202,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dump(to_json(result), sys.stdout, allow_nan=False)
             sys.stdout.write("\n")
         elif fmt == "csv":
+            from .tables import tidy_table
+
             tidy_table(result, ascii_labels=True).to_csv(sys.stdout, index=False)
         elif fmt == "table":
             print(to_table(result))

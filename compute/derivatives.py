@@ -12,6 +12,7 @@ from .expression import check_characters
 from .limits import DEFAULT_LIMITS, Limits
 
 BUNDLES = ("gradient", "hessian", "laplacian", "jacobian")
+METHODS = ("auto", "batched-grad", "vmap")  # how the engine differentiates; "auto" picks
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 

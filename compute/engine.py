@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .derivatives import DerivativeRequest, parse_derivative_spec
+from .derivatives import METHODS, DerivativeRequest, parse_derivative_spec
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression
 from .grid import Domain
@@ -26,7 +26,6 @@ from .torch_lowering import TorchFunction
 from .tree import walk
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
-METHODS = ("auto", "batched-grad", "vmap")
 _CHUNK_BYTES = 192 * 2**20
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .derivatives import partial_label
-from .engine import PartialsResult
 from .grid import Grid
+
+if TYPE_CHECKING:
+    from .engine import PartialsResult
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import ui.compute_cache
-from compute import engine
+from compute import jobs
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SEED_DK = [["9", "13"], ["18", "26"], ["36", "52"]]
@@ -132,13 +131,13 @@ def test_points_mode_from_the_table() -> None:
 
 def test_view_options_do_not_recompute(monkeypatch) -> None:
     calls = []
-    real = engine.partials_on_grid
+    real = jobs.run_request
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ui.compute_cache, "partials_on_grid", counting)
+    monkeypatch.setattr(jobs, "run_request", counting)
     at = open_app()
     assert len(calls) == 1
     at.number_input(key="digits").set_value(4).run()

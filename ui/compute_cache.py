@@ -1,25 +1,31 @@
 """Engine calls cached on the validated inputs (strings and tuples), never on arrays.
 
 Every session asking the same question shares one cached, read-only result; a result depends
-only on its key, so no session can see anything another did not also ask for.
+only on its key, so no session can see anything another did not also ask for. Heavy jobs run in
+the shared worker pool with a time limit and a memory cap (see compute.jobs).
 """
 
 from __future__ import annotations
 
-import streamlit as st
+import os
 
-from compute import (
-    Limits,
-    PartialsResult,
-    make_grid,
-    make_points,
-    parse_expression,
-    partials_on_grid,
-)
+import streamlit as st
+import torch
+
+from compute import Limits, PartialsResult
 from compute.grid import parse_grid_spec
+from compute.jobs import JobPool, JobRequest, run_job
 from compute.symbolic import formulas_latex
 
-APP_LIMITS = Limits.from_env(max_points=4_000_000)
+APP_LIMITS = Limits.from_env(max_points=int(os.environ.get("PARTIALS_MAX_POINTS", "4000000")))
+# Small jobs run in the session's own thread: one torch thread each keeps sessions from
+# oversubscribing the cores (heavy jobs go to the workers, which have their own setting).
+torch.set_num_threads(int(os.environ.get("PARTIALS_APP_THREADS", "1")))
+
+
+@st.cache_resource
+def job_pool() -> JobPool:
+    return JobPool()
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -30,9 +36,8 @@ def compute_on_grid(
     wrt: tuple[str, ...],
     dtype: str = "float64",
 ) -> PartialsResult:
-    expression = parse_expression(text, APP_LIMITS)
-    grid = make_grid(dict(variables), APP_LIMITS)
-    return partials_on_grid(expression, grid, list(wrt), dict(params), dtype=dtype, limits=APP_LIMITS)
+    request = JobRequest(text, grids=variables, params=params, wrt=wrt, dtype=dtype)
+    return run_job(request, APP_LIMITS, job_pool())
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
@@ -43,9 +48,8 @@ def compute_on_points(
     wrt: tuple[str, ...],
     dtype: str = "float64",
 ) -> PartialsResult:
-    expression = parse_expression(text, APP_LIMITS)
-    domain = make_points(dict(points), APP_LIMITS)
-    return partials_on_grid(expression, domain, list(wrt), dict(params), dtype=dtype, limits=APP_LIMITS)
+    request = JobRequest(text, points=points, params=params, wrt=wrt, dtype=dtype)
+    return run_job(request, APP_LIMITS, job_pool())
 
 
 def grid_size(variables: tuple[tuple[str, str], ...]) -> int:
