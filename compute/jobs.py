@@ -159,6 +159,8 @@ class _Worker:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(timeout=10)
+        for stream in (self.process.stdin, self.process.stdout):
+            stream.close()
 
 
 class JobPool:

@@ -175,6 +175,8 @@ class _FormulaWorker:
         if self._process is not None:
             self._process.kill()
             self._process.wait(timeout=5)
+            for stream in (self._process.stdin, self._process.stdout):
+                stream.close()
         self._process = None
 
     def run(self, text: str, keys: list[FormulaKey], timeout_s: float) -> dict[FormulaKey, str | None]:

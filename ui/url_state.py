@@ -99,7 +99,7 @@ def read_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str
                 groups[prefix].append((name, one(key)))
             else:
                 notes.append(f"'{key[:40]}' in the link is not a valid name and was ignored")
-    wrt = tuple(str(w)[:200] for w in (params.get("wrt") or [])[:64])
+    wrt = tuple(str(w) for w in (params.get("wrt") or [])[:64] if len(str(w)) <= MAX_VALUE_CHARS)
     mode = one("mode", "grid")
     state = ViewState(
         function=one("f"),

@@ -1,0 +1,81 @@
+"""Resource limits: runaway jobs are stopped and reported; the server keeps working."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import ui.compute_cache
+from compute import Limits, ResourceLimitError
+from compute.jobs import JobLimits, JobPool, JobRequest, estimate_cost, run_job
+from conftest import ROOT
+
+LIMITS = Limits(max_points=10**9)
+SLOW = JobRequest("sin(sin(sin(sin(x*y))))*exp(x)*cos(y)",
+                  grids=(("x", "linspace(0, 1, 2000)"), ("y", "linspace(0, 1, 2000)")),
+                  wrt=("x,x,y,y", "x,x,x,y"))
+HUGE = JobRequest("sin(x*y)", grids=(("x", "linspace(0, 1, 20000)"), ("y", "linspace(0, 1, 5000)")),
+                  wrt=("x", "y", "x,y"))
+SMALL = JobRequest("t*k + 2*t*k**2", grids=(("t", "1, 2, 4"), ("k", "2, 3")), wrt=("k",))
+MEDIUM = JobRequest("x*y", grids=(("x", "linspace(0, 1, 300)"), ("y", "linspace(0, 1, 300)")),
+                    wrt=("x",))
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = JobPool(JobLimits(seconds=2, memory_bytes=2 * 2**30, inline_cost=1e4, workers=1))
+    yield p
+    p.close()
+
+
+def test_small_jobs_run_inline_without_a_worker(pool) -> None:
+    assert estimate_cost(SMALL, LIMITS) < pool.limits.inline_cost
+    assert run_job(SMALL, LIMITS, pool).partial("k").tolist() == [[9, 13], [18, 26], [36, 52]]
+
+
+def test_a_runaway_job_is_stopped_at_the_time_limit_and_the_next_job_works(pool) -> None:
+    start = time.perf_counter()
+    with pytest.raises(ResourceLimitError, match="stopped after 2 s"):
+        run_job(SLOW, LIMITS, pool)
+    assert time.perf_counter() - start < 2 + 60  # limit plus at most a worker start
+    assert run_job(MEDIUM, LIMITS, pool).partial("x").shape == (300, 300)
+
+
+def test_a_job_over_the_memory_cap_is_stopped_and_the_next_job_works(pool) -> None:
+    with pytest.raises(ResourceLimitError, match="memory"):
+        run_job(HUGE, LIMITS, pool)
+    assert run_job(MEDIUM, LIMITS, pool).partial("x")[299, 0] == 0.0
+
+
+def test_absurd_jobs_are_refused_before_starting() -> None:
+    pool = JobPool(JobLimits(max_cost=1e6))
+    start = time.perf_counter()
+    with pytest.raises(ResourceLimitError, match="estimated"):
+        run_job(HUGE, LIMITS, pool)
+    assert time.perf_counter() - start < 0.5
+
+
+def test_limits_come_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("PARTIALS_MAX_POINTS", "1234")
+    monkeypatch.setenv("PARTIALS_JOB_SECONDS", "7.5")
+    assert Limits.from_env().max_points == 1234
+    assert JobLimits.from_env().seconds == 7.5
+
+
+def test_the_app_reports_a_stopped_job_and_keeps_working(monkeypatch, pool) -> None:
+    monkeypatch.setattr(ui.compute_cache, "job_pool", lambda: pool)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["f"] = SLOW.text
+    at.query_params["var.x"] = "linspace(0, 1, 2000)"
+    at.query_params["var.y"] = "linspace(0, 1, 2000)"
+    at.query_params["wrt"] = list(SLOW.wrt)
+    at.run()
+    assert not at.exception
+    assert any("stopped after 2 s" in e.value for e in at.error)
+    at.text_area(key="fn").set_value("x + y").run()
+    assert not at.error
+    assert at.table or at.dataframe
