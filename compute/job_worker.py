@@ -37,6 +37,8 @@ def _send(stream, message) -> None:
 
 
 def main() -> None:
+    # Heavy jobs yield the CPU to the server's event loop and to small interactive jobs.
+    os.nice(int(os.environ.get("PARTIALS_WORKER_NICE", "10")))
     import torch
 
     torch.set_num_threads(int(os.environ.get("PARTIALS_WORKER_THREADS", "1")))

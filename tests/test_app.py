@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from compute import jobs
+from ui.compute_cache import clear_results
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SEED_DK = [["9", "13"], ["18", "26"], ["36", "52"]]
@@ -33,7 +33,7 @@ def tidy(at: AppTest) -> list[dict[str, str]]:
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    st.cache_data.clear()
+    clear_results()
     yield
 
 

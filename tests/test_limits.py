@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import ui.compute_cache
 from compute import Limits, ResourceLimitError
 from compute.jobs import JobLimits, JobPool, JobRequest, estimate_cost, run_job
 from conftest import ROOT
+from ui.compute_cache import clear_results
 
 LIMITS = Limits(max_points=10**9)
 SLOW = JobRequest("sin(sin(sin(sin(x*y))))*exp(x)*cos(y)",
@@ -67,7 +67,7 @@ def test_limits_come_from_the_environment(monkeypatch) -> None:
 
 def test_the_app_reports_a_stopped_job_and_keeps_working(monkeypatch, pool) -> None:
     monkeypatch.setattr(ui.compute_cache, "job_pool", lambda: pool)
-    st.cache_data.clear()
+    clear_results()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.query_params["f"] = SLOW.text
     at.query_params["var.x"] = "linspace(0, 1, 2000)"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from compute.examples import EXAMPLES, example
+from ui.compute_cache import clear_results
 from ui.gallery import example_state
 from ui.url_state import as_lists
 
@@ -20,7 +20,7 @@ PAGES = ["pages/explorer.py", "pages/gallery.py", "pages/compare.py", "pages/gui
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    st.cache_data.clear()
+    clear_results()
     yield
 
 

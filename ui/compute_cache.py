@@ -12,6 +12,7 @@ import os
 import streamlit as st
 import torch
 
+import compute.engine  # noqa: F401 - load torch's operators once, not inside a user's first job
 from compute import Limits, PartialsResult
 from compute.grid import parse_grid_spec
 from compute.jobs import JobPool, JobRequest, run_job
@@ -28,7 +29,9 @@ def job_pool() -> JobPool:
     return JobPool()
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+# cache_resource, not cache_data: a result is read-only, and cache_data would pickle and copy
+# tens of megabytes on every rerun of every session (holding the GIL the server needs).
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
 def compute_on_grid(
     text: str,
     variables: tuple[tuple[str, str], ...],
@@ -40,7 +43,7 @@ def compute_on_grid(
     return run_job(request, APP_LIMITS, job_pool())
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def compute_on_points(
     text: str,
     points: tuple[tuple[str, tuple[float, ...]], ...],
@@ -63,3 +66,10 @@ def grid_size(variables: tuple[tuple[str, str], ...]) -> int:
 def formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> dict:
     """LaTeX per (output, wrt); None where SymPy failed or ran past its time limit."""
     return formulas_latex(text, list(keys), timeout_s=4.0)
+
+
+def clear_results() -> None:
+    """Forget computed results (not the worker pool)."""
+    compute_on_grid.clear()
+    compute_on_points.clear()
+    formulas.clear()

@@ -11,12 +11,13 @@ import streamlit as st
 from compute import PartialsResult
 from compute.grid import Grid
 from compute.symbolic import latex_name
-from compute.tables import Column, result_columns, tidy_table, wide_table
+from compute.tables import Column, result_columns, tidy_table
 
 from .compute_cache import formulas
 from .inputs import remember, remembered
 
 MAX_TEXT_CELLS = 2500  # above this a table is drawn as an interactive grid instead of text
+PREVIEW_ROWS, PREVIEW_COLUMNS = 500, 60  # what a large table sends to the browser
 
 
 def format_number(value: float, digits: int = 10) -> str:
@@ -58,12 +59,19 @@ def latex_label(column: Column) -> str:
     return rf"\frac{{{top}}}{{{' '.join(parts)}}}"
 
 
-def column_frame(result: PartialsResult, column: Column) -> pd.DataFrame:
-    """The wide matrix for two grid variables; otherwise one row per point."""
-    if isinstance(result.domain, Grid) and len(result.domain.names) == 2:
-        return wide_table(result, column)
-    data = dict(result.domain.coordinates(0, result.domain.size))
-    data[column.label] = column.values.reshape(-1)
+def column_frame(result: PartialsResult, column: Column, rows: int | None = None,
+                 columns: int | None = None) -> pd.DataFrame:
+    """The wide matrix for two grid variables; otherwise one row per point. ``rows`` and
+    ``columns`` cut a preview without building the whole frame."""
+    domain = result.domain
+    if isinstance(domain, Grid) and len(domain.names) == 2:
+        (row_name, row_values), (col_name, col_values) = domain.axes
+        return pd.DataFrame(column.values[:rows, :columns],
+                            index=pd.Index(row_values[:rows], name=row_name),
+                            columns=pd.Index(col_values[:columns], name=col_name))
+    n = domain.size if rows is None else min(rows, domain.size)
+    data = dict(domain.coordinates(0, n))
+    data[column.label] = column.values.reshape(-1)[:n]
     return pd.DataFrame(data)
 
 
@@ -92,7 +100,7 @@ def render_tables(result: PartialsResult, text: str) -> None:
     latex = formulas(text, keys) if result.expression.inlined_size() <= 400 else {}
     download_col, digits_col = st.columns([3, 2], vertical_alignment="bottom")
     download_col.download_button("Download everything (CSV, one row per point)",
-                                 csv_bytes(tidy_table(result, ascii_labels=True), index=False),
+                                 lambda: csv_bytes(tidy_table(result, ascii_labels=True), index=False),
                                  file_name="partials.csv", mime="text/csv", key="dl_all",
                                  on_click="ignore", icon=":material/download:")
     remembered("digits", 10)
@@ -107,17 +115,34 @@ def render_tables(result: PartialsResult, text: str) -> None:
                 st.latex(f"{latex_label(column)} = {formula}")
             else:
                 st.markdown(f"#### {column.label}")
-        frame = column_frame(result, column)
-        wide = frame.columns.name is not None
-        button.download_button("CSV", icon=":material/download:", data=csv_bytes(frame, index=wide),
+        wide = isinstance(result.domain, Grid) and len(result.domain.names) == 2
+        button.download_button("CSV", icon=":material/download:",
+                               data=lambda c=column, w=wide: csv_bytes(column_frame(result, c), index=w),
                                file_name=f"{column.ascii_label.replace('/', '_')}.csv",
                                mime="text/csv", key=f"dl_{i}", width="stretch",
                                on_click="ignore")
         if wide:
-            st.caption(f"{column.label} — rows: {frame.index.name}, columns: {frame.columns.name}")
-        if frame.size <= MAX_TEXT_CELLS:
+            names = result.domain.names
+            st.caption(f"{column.label} — rows: {names[0]}, columns: {names[1]}")
+        if column.values.size <= MAX_TEXT_CELLS:
+            frame = column_frame(result, column)
             shown = formatted(frame, digits) if wide else frame.map(
                 lambda v: format_number(float(v), digits))
             st.table(shown, hide_index=not wide)
         else:
-            st.dataframe(frame, width="stretch", height=320)
+            preview = column_frame(result, column, PREVIEW_ROWS, PREVIEW_COLUMNS if wide else None)
+            full = column.values.shape if wide else (column.values.size, preview.shape[1])
+            shape = " × ".join(f"{n:,}" for n in full)
+            st.caption(f"{column.label}: {_stats(column.values, digits)} · showing the first "
+                       f"{' × '.join(f'{n:,}' for n in preview.shape)} of {shape} — the CSV has "
+                       "everything")
+            st.dataframe(preview, width="stretch", height=320)
+
+
+def _stats(values: np.ndarray, digits: int) -> str:
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return "no finite values"
+    return (f"min {format_number(float(finite.min()), digits)}, "
+            f"max {format_number(float(finite.max()), digits)}, "
+            f"mean {format_number(float(finite.mean()), digits)}")
