@@ -1,7 +1,13 @@
 """Property tests: random grammar-valid expressions agree with SymPy; random text only ever
-raises our error type."""
+raises our error type.
+
+CI runs a bounded number of examples; ``PARTIALS_FUZZ_SCALE=100`` multiplies them for a long
+run (docs/SECURITY.md has the figures of one).
+"""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import sympy as sp
@@ -23,6 +29,7 @@ from compute.torch_lowering import TORCH_FUNCTIONS
 from conftest import assert_close, sympy_reference
 
 X, Y = sp.symbols("x y", real=True)
+SCALE = int(os.environ.get("PARTIALS_FUZZ_SCALE", "1"))
 
 # Each builder makes (text, sympy) together, so the reference never goes through our lowering.
 # Functions are applied to arguments that keep them smooth and finite on the test points.
@@ -63,7 +70,7 @@ EXPRESSIONS = st.recursive(_LEAVES, _extend, max_leaves=8)
 POINTS = {"x": [-0.7, 0.4, 1.3], "y": [-1.1, 0.6]}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS, st.sampled_from(["x", "y", "x,y", "x,x", "y,y,x"]))
 def test_random_expressions_agree_with_sympy(pair, spec) -> None:
     text, reference = pair
@@ -81,7 +88,7 @@ def test_random_expressions_agree_with_sympy(pair, spec) -> None:
     assert_close(result.partial(spec), expected, rel=1e-11, what=f"{text} wrt {spec}", scale=scale)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25 * SCALE, deadline=None)
 @given(EXPRESSIONS, st.sampled_from(["x", "x,y", "y,y,x"]))
 def test_batched_gradient_and_vmap_engines_agree(pair, spec) -> None:
     text, _ = pair
@@ -100,7 +107,7 @@ GRAMMAR_NOISE = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300 * SCALE, deadline=None)
 @given(st.one_of(st.text(max_size=80), GRAMMAR_NOISE))
 def test_random_text_only_raises_our_error(text: str) -> None:
     for parse in (
