@@ -115,3 +115,17 @@ def test_result_memory_is_checked_before_allocating() -> None:
     grid = make_grid({"x": "linspace(0, 1, 1000)"})
     with pytest.raises(ResourceLimitError, match="GiB"):
         partials_on_grid("x", grid, ["x"], limits=Limits(max_result_bytes=1000))
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 2), (4, 1, 5), (7, 3, 2), (1, 1), (5, 7, 3, 2)])
+def test_grid_coordinates_of_any_range_match_the_product(shape) -> None:
+    import itertools
+
+    rng = np.random.default_rng(0)
+    grid = make_grid({f"v{i}": list(rng.random(n)) for i, n in enumerate(shape)})
+    full = np.array(list(itertools.product(*[axis for _, axis in grid.axes])))
+    ranges = [(0, grid.size), (1, grid.size - 1), (2, 3), (grid.size // 2, grid.size), (0, 1)]
+    for start, stop in [(a, b) for a, b in ranges if 0 <= a < b <= grid.size]:
+        coords = grid.coordinates(start, stop)
+        for j, name in enumerate(grid.names):
+            np.testing.assert_array_equal(coords[name], full[start:stop, j])

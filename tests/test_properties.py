@@ -39,7 +39,7 @@ _UNARY = [
     ("tanh({})", sp.tanh),
     ("atan({})", sp.atan),
     ("sigmoid({})", lambda u: 1 / (1 + sp.exp(-u))),
-    ("exp({}/4)", lambda u: sp.exp(u / 4)),
+    ("exp(({})/4)", lambda u: sp.exp(u / 4)),
     ("sqrt(1 + ({})**2)", lambda u: sp.sqrt(1 + u**2)),
     ("log(2 + sin({}))", lambda u: sp.log(2 + sp.sin(u))),
     ("erf({})", sp.erf),
