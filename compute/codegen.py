@@ -18,20 +18,49 @@ from .grid import AxisSpec, Grid, Points
 from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary
 
 _TORCH_CALL = {
-    "sin": "torch.sin", "cos": "torch.cos", "tan": "torch.tan", "asin": "torch.asin",
-    "acos": "torch.acos", "atan": "torch.atan", "atan2": "torch.atan2", "sinh": "torch.sinh",
-    "cosh": "torch.cosh", "tanh": "torch.tanh", "asinh": "torch.asinh", "acosh": "torch.acosh",
-    "atanh": "torch.atanh", "exp": "torch.exp", "expm1": "torch.expm1", "log": "torch.log",
-    "log1p": "torch.log1p", "log2": "torch.log2", "log10": "torch.log10", "sqrt": "torch.sqrt",
-    "abs": "torch.abs", "sign": "torch.sign", "erf": "torch.special.erf",
-    "erfc": "torch.special.erfc", "min": "torch.minimum", "max": "torch.maximum",
-    "sigmoid": "torch.sigmoid", "where": "torch.where",
+    "sin": "torch.sin", "cos": "torch.cos", "tan": "torch.tan", "atan": "torch.atan",
+    "atan2": "torch.atan2", "sinh": "torch.sinh", "cosh": "torch.cosh", "asinh": "torch.asinh",
+    "exp": "torch.exp", "expm1": "torch.expm1", "log": "torch.log", "log1p": "torch.log1p",
+    "log2": "torch.log2", "log10": "torch.log10", "sqrt": "torch.sqrt", "abs": "torch.abs",
+    "sign": "torch.sign", "erf": "torch.special.erf", "erfc": "torch.special.erfc",
+    "min": "torch.minimum", "max": "torch.maximum", "where": "torch.where",
+}
+_STABLE_FACTORY = '''def stable(forward, derivative):
+    """forward's value with an accurate derivative (torch's loses digits where it saturates)."""
+    class Function(torch.autograd.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x):
+            return forward(x)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * derivative(x)
+
+    return Function.apply
+'''
+_STABLE = {  # the same definitions as compute/stable_ops.py
+    "sigmoid": "sigmoid = stable(torch.sigmoid, lambda x: sigmoid(x) * sigmoid(-x))",
+    "tanh": "tanh = stable(torch.tanh, lambda x: torch.cosh(x).pow(-2))",
+    "softplus": "softplus = stable(lambda x: torch.logaddexp(x, torch.zeros_like(x)), "
+                "lambda x: sigmoid(x))",
+    "atanh": "atanh = stable(torch.atanh, lambda x: ((1 - x) * (1 + x)).reciprocal())",
+    "asin": "asin = stable(torch.asin, lambda x: ((1 - x) * (1 + x)).rsqrt())",
+    "acos": "acos = stable(torch.acos, lambda x: -((1 - x) * (1 + x)).rsqrt())",
+    "acosh": "acosh = stable(torch.acosh, lambda x: ((x - 1) * (x + 1)).rsqrt())",
 }
 _HELPERS = {
     "cbrt": "def cbrt(x):\n    return torch.sign(x) * torch.abs(x).pow(1.0 / 3.0)\n",
-    "softplus": "def softplus(x):\n    return torch.logaddexp(x, torch.zeros_like(x))\n",
+    **_STABLE,
 }
-_TAKEN = {"torch", "math", "grad", "vmap", "cbrt", "softplus", "point", "points", "shape", "T"}
+_TAKEN = {"torch", "math", "grad", "vmap", "cbrt", "point", "points", "shape", "T", "stable",
+          *_STABLE}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4}
 
 
@@ -141,7 +170,11 @@ def torch_snippet(
         "torch.set_default_dtype(torch.float64)",
         "",
     ]
-    out += [_HELPERS[h] for h in sorted(printer.helpers)]
+    used = printer.helpers | ({"sigmoid"} if "softplus" in printer.helpers else set())
+    stable = [h for h in _STABLE if h in used]
+    if stable:
+        out += [_STABLE_FACTORY, *[_STABLE[h] for h in stable], ""]
+    out += [_HELPERS[h] for h in sorted(printer.helpers) if h not in _STABLE]
     for output, body in bodies.items():
         fn = f"f_{_safe(output)}" if expression.is_vector else "f"
         out += [f"def {fn}({signature}):", *lines_fn, f"    return {body}", "", ""]

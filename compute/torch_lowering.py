@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 
 import torch
 
+from . import stable_ops
 from .expression import Expression
 from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary
 
@@ -21,25 +22,20 @@ def _cbrt(x: Tensor) -> Tensor:
     return torch.sign(x) * torch.abs(x).pow(1.0 / 3.0)
 
 
-def _softplus(x: Tensor) -> Tensor:
-    # logaddexp is exact to rounding everywhere; F.softplus switches to x above 20.
-    return torch.logaddexp(x, torch.zeros_like(x))
-
-
 TORCH_FUNCTIONS: dict[str, Callable[..., Tensor]] = {
     "sin": torch.sin,
     "cos": torch.cos,
     "tan": torch.tan,
-    "asin": torch.asin,
-    "acos": torch.acos,
+    "asin": stable_ops.asin,
+    "acos": stable_ops.acos,
     "atan": torch.atan,
     "atan2": torch.atan2,
     "sinh": torch.sinh,
     "cosh": torch.cosh,
-    "tanh": torch.tanh,
+    "tanh": stable_ops.tanh,
     "asinh": torch.asinh,
-    "acosh": torch.acosh,
-    "atanh": torch.atanh,
+    "acosh": stable_ops.acosh,
+    "atanh": stable_ops.atanh,
     "exp": torch.exp,
     "expm1": torch.expm1,
     "log": torch.log,
@@ -54,8 +50,8 @@ TORCH_FUNCTIONS: dict[str, Callable[..., Tensor]] = {
     "erfc": torch.special.erfc,
     "min": torch.minimum,
     "max": torch.maximum,
-    "sigmoid": torch.sigmoid,
-    "softplus": _softplus,
+    "sigmoid": stable_ops.sigmoid,
+    "softplus": stable_ops.softplus,  # logaddexp: exact everywhere (F.softplus cuts at 20)
     "where": torch.where,
 }
 

@@ -80,6 +80,13 @@ CASES = [
     Case("erfc(x)*y**2", sp.erfc(x) * y**2, NEG, ["x", "y", "x,y", "x,x,x"]),
     Case("(x + y)**-2", (x + y) ** -2, XY, ["x", "x,y", "x,x,y,y"]),
     Case("softplus(25 + x)", sp.log(1 + sp.exp(25 + x)), {"x": [-30.0, -1.0, 0.0, 10.0]}, ["x", "x,x"]),
+    # Saturation: torch's own derivatives (1 - tanh², y(1 - y), 1/(1 - x²)) lose digits here.
+    Case("tanh(x) + sigmoid(3*x)", sp.tanh(x) + 1 / (1 + sp.exp(-3 * x)),
+         {"x": [-30.0, -11.8, 0.3, 11.86, 25.0]}, ["x", "x,x", "x,x,x"]),
+    Case("softplus(x) + atanh(y)", sp.log(1 + sp.exp(x)) + sp.atanh(y),
+         {"x": [-30.0, 0.2, 45.0], "y": [-0.9999999, 0.5, 0.999999999]}, ["x", "x,x", "y", "y,y,y"]),
+    Case("asin(x) + acos(y) + acosh(2 + x^2)", sp.asin(x) + sp.acos(y) + sp.acosh(2 + x**2),
+         {"x": [-0.99999999, 0.3, 0.9999999999], "y": [-0.99999999, 0.9999999999]}, ["x", "x,x", "y,y"]),
     Case("sin(x)^2 + cos(x)^2", sp.sin(x) ** 2 + sp.cos(x) ** 2, {"x": [-1.0, 0.3, 2.0]}, ["x", "x,x"]),
     Case("a*x**2 + a**2*y", a * x**2 + a**2 * y, {"x": [0.5, 2.0, -1.0], "y": [1.0, 3.0, -2.0]},
          ["a", "a,a", "x,a", "gradient"], {"a": -0.75}, points=True),
