@@ -40,9 +40,19 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
+    yield from _serve("streamlit.log")
+
+
+@pytest.fixture(scope="module")
+def fresh_server_url() -> Iterator[str]:
+    """A server of its own (for the load test: no state left by other tests)."""
+    yield from _serve("streamlit-load.log")
+
+
+def _serve(log_name: str) -> Iterator[str]:
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "streamlit.log").open("w")
+    log = (ARTIFACTS / log_name).open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
          "--server.address=127.0.0.1", f"--server.port={port}",
@@ -60,7 +70,7 @@ def server_url() -> Iterator[str]:
             pass
         if proc.poll() is not None or time.time() > deadline:
             proc.kill()
-            pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'streamlit.log'}")
+            pytest.fail(f"streamlit did not start; see {ARTIFACTS / log_name}")
         time.sleep(0.3)
     yield url
     proc.terminate()
@@ -72,14 +82,18 @@ def server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     from playwright.sync_api import sync_playwright
 
-    executable = chromium_path()
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture

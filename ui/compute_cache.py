@@ -7,6 +7,7 @@ the shared worker pool with a time limit and a memory cap (see compute.jobs).
 
 from __future__ import annotations
 
+import gc
 import os
 
 import streamlit as st
@@ -18,7 +19,13 @@ from compute.grid import parse_grid_spec
 from compute.jobs import JobPool, JobRequest, run_job
 from compute.symbolic import formulas_latex
 
+from . import figures  # noqa: F401 - load Plotly before the freeze below
+
 APP_LIMITS = Limits.from_env(max_points=int(os.environ.get("PARTIALS_MAX_POINTS", "4000000")))
+# torch, SymPy, pandas and Streamlit are millions of long-lived objects: freezing them out of
+# the collector keeps its full collections (which hold the GIL) from stalling every session.
+gc.freeze()
+
 # Small jobs run in the session's own thread: one torch thread each keeps sessions from
 # oversubscribing the cores (heavy jobs go to the workers, which have their own setting).
 torch.set_num_threads(int(os.environ.get("PARTIALS_APP_THREADS", "1")))
