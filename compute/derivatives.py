@@ -12,7 +12,9 @@ from .expression import check_characters
 from .limits import DEFAULT_LIMITS, Limits
 
 BUNDLES = ("gradient", "hessian", "laplacian", "jacobian")
-METHODS = ("auto", "batched-grad", "vmap")  # how the engine differentiates; "auto" picks
+# How the engine differentiates; "auto" picks "symbolic" unless the derivative graph grows too
+# large, then "batched-grad". "vmap" (torch.func) is the general reference path.
+METHODS = ("auto", "symbolic", "batched-grad", "vmap")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 

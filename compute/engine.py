@@ -20,7 +20,7 @@ import torch
 from .derivatives import METHODS, DerivativeRequest, parse_derivative_spec
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression
-from .grid import Domain
+from .grid import Domain, Points
 from .limits import DEFAULT_LIMITS, Limits
 from .torch_lowering import TorchFunction
 from .tree import walk
@@ -138,11 +138,7 @@ def partials_on_grid(
         else _parse_request(r, domain.names, tuple(bound), limits)
         for r in wrt
     )
-    result = PartialsResult(
-        expression, domain, bound, requests,
-        method="batched-grad" if method == "auto" else method, dtype=dtype,
-    )
-    order = result._order
+    order = domain.names + tuple(p for p in bound if p not in domain.names)
     indices = sorted(
         {canonical(c, order) for r in requests for c in r.components},
         key=lambda idx: (len(idx), [order.index(n) for n in idx]),
@@ -151,7 +147,15 @@ def partials_on_grid(
         raise PartialsError(
             f"too many partials requested ({len(indices)}; the limit is {limits.max_partials})"
         )
+    program = None
+    if method in ("auto", "symbolic"):
+        program = _symbolic_program(expression, indices, strict=method == "symbolic")
+        method = "symbolic" if program is not None else "batched-grad"
+    result = PartialsResult(expression, domain, bound, requests, method=method, dtype=dtype)
     _allocate(result, indices, limits)
+    if program is not None:
+        _run_symbolic(result, program, chunk_points or _SYMBOLIC_CHUNK)
+        return result
     chunk = chunk_points or _chunk_size(expression, indices, len(domain.names) + len(bound))
     function = TorchFunction(expression, DTYPES[dtype])
     compute = _batched_grad_chunk if result.method == "batched-grad" else _vmap_chunk
@@ -160,6 +164,84 @@ def partials_on_grid(
             stop = min(start + chunk, domain.size)
             compute(result, function, indices, start, stop)
     return result
+
+
+_SYMBOLIC_CHUNK = 1 << 16  # points per chunk: intermediates stay in cache
+
+
+def symbolic_budget(size: int, partials: int) -> int:
+    """Most operations the shared derivative graph may have before autograd takes over.
+
+    Hash-consing keeps it near-linear in practice (the 4th derivative of a 30-factor product
+    needs 470 operations), so this only stops pathological swell."""
+    return 64 * size + 256 * (1 + partials)
+
+
+@dataclass
+class _SymbolicProgram:
+    program: object
+    roots: dict[tuple[str, tuple[str, ...]], int]
+
+
+def _symbolic_program(expression: Expression, indices: list[tuple[str, ...]], *, strict: bool):
+    """f and every partial as one shared graph, or None when it would grow too large."""
+    from .symbolic_diff import Differentiator, Program, TooLarge
+
+    size = sum(1 for _, node in expression.folded_definitions + expression.folded_outputs
+               for _ in walk(node))
+    try:
+        diff = Differentiator(expression, symbolic_budget(size, len(indices)))
+        roots: dict[tuple[str, tuple[str, ...]], int] = {}
+        for output, root in diff.outputs.items():
+            roots[(output, ())] = root
+            for idx in indices:
+                node = root
+                for name in idx:
+                    node = diff.d(node, name)
+                roots[(output, idx)] = node
+    except TooLarge:
+        if strict:
+            raise PartialsError("the symbolic derivatives of this function are too large") from None
+        return None
+    return _SymbolicProgram(Program(diff.graph, list(dict.fromkeys(roots.values()))), roots)
+
+
+def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int) -> None:
+    """Grids go by blocks of rows with each axis as a broadcastable view — no coordinate arrays
+    at all; scattered points go by flat chunks."""
+    dtype = DTYPES[result.dtype]
+    params = {name: torch.tensor(value, dtype=dtype) for name, value in result.params.items()}
+    domain = result.domain
+    shape = domain.shape
+    row = math.prod(shape[1:])
+    if isinstance(domain, Points) or row > 4 * chunk:
+        for start in range(0, max(domain.size, 1), chunk):
+            stop = min(start + chunk, domain.size)
+            env = {name: torch.from_numpy(np.ascontiguousarray(v)).to(dtype)
+                   for name, v in domain.coordinates(start, stop).items()}
+            _symbolic_block(result, program, {**env, **params}, (stop - start,), slice(start, stop))
+        return
+    axes = {name: torch.from_numpy(values).to(dtype) for name, values in domain.axes}
+    views = {name: axes[name].reshape([-1 if j == i else 1 for j in range(len(shape))])
+             for i, name in enumerate(domain.names)}
+    rows = max(1, chunk // max(row, 1))
+    first = domain.names[0]
+    for start in range(0, shape[0], rows):
+        stop = min(start + rows, shape[0])
+        env = {**views, first: views[first][start:stop], **params}
+        _symbolic_block(result, program, env, (stop - start, *shape[1:]),
+                        slice(start * row, stop * row))
+
+
+def _symbolic_block(result: PartialsResult, program: _SymbolicProgram, env: dict[str, torch.Tensor],
+                    shape: tuple[int, ...], flat: slice) -> None:
+    t0 = time.perf_counter()
+    values = program.program.run(env, shape, DTYPES[result.dtype])
+    share = (time.perf_counter() - t0) / len(program.roots)
+    for key, root in program.roots.items():
+        target = result.partials[key] if key[1] else result.values[key[0]]
+        target[flat].reshape(shape)[...] = values[root].numpy(force=True)
+        result.seconds[key] += share
 
 
 def _parse_request(

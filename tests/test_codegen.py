@@ -48,7 +48,11 @@ def test_exported_code_reproduces_the_engine(text, variables, params, partials) 
     result = partials_on_grid(expression, grid, [",".join(p) for p in partials], params)
     printed = run_snippet(torch_snippet(expression, grid, params, partials, specs))
     for output in result.outputs:
-        np.testing.assert_array_equal(printed[output], result.value(output))
+        # to float64 rounding of the terms: torch's vectorised and scalar kernels may differ in
+        # the last bit, which shows relative to the terms where they cancel
+        value = result.value(output)
+        np.testing.assert_allclose(printed[output], value, rtol=1e-15,
+                                   atol=1e-15 * float(np.max(np.abs(value))))
         for wrt in partials:
             label = partial_label(output, wrt, ascii_only=True)
             np.testing.assert_allclose(printed[label], result.partial(wrt, output), rtol=1e-13,

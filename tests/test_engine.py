@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compute import Limits, ResourceLimitError, make_grid, make_points, partials_on_grid, points_from_csv
+from compute import (
+    Limits,
+    PartialsError,
+    ResourceLimitError,
+    make_grid,
+    make_points,
+    partials_on_grid,
+    points_from_csv,
+)
 from compute.grid import parse_grid_spec
 
 
@@ -75,7 +83,7 @@ def test_vector_valued_function_has_named_outputs_and_a_jacobian() -> None:
 
 def test_kinks_unused_variables_and_constants_do_not_crash() -> None:
     grid = make_grid({"x": "-1, 0, 1", "y": "2, 3"})
-    for method in ("auto", "vmap"):
+    for method in ("symbolic", "batched-grad", "vmap"):
         r = partials_on_grid("abs(x)", grid, ["x", "y", "x,x", "y,y,x"], method=method)
         assert r.partial("x")[:, 0].tolist() == [-1, 0, 1]
         assert not r.partial("y").any() and not r.partial("x,x").any()
@@ -129,3 +137,18 @@ def test_grid_coordinates_of_any_range_match_the_product(shape) -> None:
         coords = grid.coordinates(start, stop)
         for j, name in enumerate(grid.names):
             np.testing.assert_array_equal(coords[name], full[start:stop, j])
+
+
+def test_auto_falls_back_to_autograd_when_symbolic_derivatives_swell(monkeypatch) -> None:
+    from compute import engine
+
+    grid = make_grid({"x": "0.1, 0.2"})
+    product = "*".join(f"(x + {i})" for i in range(1, 31))
+    assert partials_on_grid(product, grid, ["x,x,x,x"]).method == "symbolic"  # 470 operations
+    monkeypatch.setattr(engine, "symbolic_budget", lambda size, partials: 100)
+    auto = partials_on_grid(product, grid, ["x,x,x,x"])
+    assert auto.method == "batched-grad"
+    reference = partials_on_grid(product, grid, ["x,x,x,x"], method="vmap")
+    np.testing.assert_allclose(auto.partial("x,x,x,x"), reference.partial("x,x,x,x"), rtol=1e-12)
+    with pytest.raises(PartialsError, match="too large"):
+        partials_on_grid(product, grid, ["x,x,x,x"], method="symbolic")

@@ -77,6 +77,7 @@ def test_random_expressions_agree_with_sympy(pair, spec) -> None:
     assume(reference.has(X) or reference.has(Y))
     grid = make_grid(POINTS)
     result = partials_on_grid(text, grid, [spec], method="auto")
+    assert result.method == "symbolic"
     coords = grid.coordinates(0, grid.size)
     points = {X: coords["x"], Y: coords["y"]}
     wrt = tuple(X if n == "x" else Y for n in spec.split(","))
@@ -90,13 +91,15 @@ def test_random_expressions_agree_with_sympy(pair, spec) -> None:
 
 @settings(max_examples=25 * SCALE, deadline=None)
 @given(EXPRESSIONS, st.sampled_from(["x", "x,y", "y,y,x"]))
-def test_batched_gradient_and_vmap_engines_agree(pair, spec) -> None:
+def test_the_three_engines_agree(pair, spec) -> None:
     text, _ = pair
     grid = make_grid(POINTS)
-    fast = partials_on_grid(text, grid, [spec], method="batched-grad")
     general = partials_on_grid(text, grid, [spec], method="vmap")
-    np.testing.assert_allclose(fast.partial(spec), general.partial(spec), rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(fast.value(), general.value(), rtol=0, atol=0)
+    for method in ("symbolic", "batched-grad"):
+        fast = partials_on_grid(text, grid, [spec], method=method)
+        assert fast.method == method
+        np.testing.assert_allclose(fast.partial(spec), general.partial(spec), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(fast.value(), general.value(), rtol=1e-15, atol=0)
 
 
 GRAMMAR_NOISE = st.lists(

@@ -21,7 +21,7 @@ def seed_result(**kwargs):
     return partials_on_grid("t*k + 2*t*k**2", grid, ["k", "t"], **kwargs)
 
 
-@pytest.mark.parametrize("method", ["auto", "vmap"])
+@pytest.mark.parametrize("method", ["auto", "symbolic", "batched-grad", "vmap"])
 def test_seed_example_through_the_api(method: str) -> None:
     result = seed_result(method=method)
     assert result.value().tolist() == SEED_F
