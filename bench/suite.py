@@ -76,17 +76,20 @@ def _rss() -> int:
 
 
 def measure(run: Callable[[], object], repeats: int) -> tuple[float, float, object]:
+    """Median seconds of ``repeats`` runs, then one more run watched for peak memory (the
+    sampling thread would otherwise tax the timings of small runs)."""
     run()  # warm-up: allocator, kernels, lazily built functions
-    times, peaks, out = [], [], None
+    times = []
     for _ in range(repeats):
-        with PeakMemory() as memory:
-            start = time.perf_counter()
-            out = run()
-            times.append(time.perf_counter() - start)
-        peaks.append(memory.mb)
+        start = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - start)
+        del out
         if sum(times) > 60:
             break
-    return statistics.median(times), max(peaks), out
+    with PeakMemory() as memory:
+        out = run()
+    return statistics.median(times), memory.mb, out
 
 
 def axes_for(points: int, dims: int) -> list[np.ndarray]:
@@ -241,7 +244,7 @@ def run_suite(sizes: list[int]) -> dict:
             for method, (run, fits) in methods.items():
                 if not fits(points):
                     continue
-                repeats = 5 if points <= 10**6 else 3
+                repeats = 21 if points <= 10**5 else 5 if points <= 10**6 else 3
                 try:
                     seconds, peak, out = measure(lambda run=run, axes=axes: run(axes), repeats)
                 except (RuntimeError, MemoryError) as exc:

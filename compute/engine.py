@@ -9,6 +9,7 @@ trick, sharing work through a trie of multi-indices. ``torch.func`` (``vmap`` ov
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -185,12 +186,21 @@ class _SymbolicProgram:
 
 def _symbolic_program(expression: Expression, indices: list[tuple[str, ...]], *, strict: bool):
     """f and every partial as one shared graph, or None when it would grow too large."""
+    program = _cached_program(expression, tuple(indices), symbolic_budget)
+    if program is None and strict:
+        raise PartialsError("the symbolic derivatives of this function are too large")
+    return program
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_program(expression: Expression, indices: tuple[tuple[str, ...], ...], budget_rule):
+    """Built once per (function, partials): interactive reruns and repeated calls reuse it."""
     from .symbolic_diff import Differentiator, Program, TooLarge
 
     size = sum(1 for _, node in expression.folded_definitions + expression.folded_outputs
                for _ in walk(node))
     try:
-        diff = Differentiator(expression, symbolic_budget(size, len(indices)))
+        diff = Differentiator(expression, budget_rule(size, len(indices)))
         roots: dict[tuple[str, tuple[str, ...]], int] = {}
         for output, root in diff.outputs.items():
             roots[(output, ())] = root
@@ -200,8 +210,6 @@ def _symbolic_program(expression: Expression, indices: list[tuple[str, ...]], *,
                     node = diff.d(node, name)
                 roots[(output, idx)] = node
     except TooLarge:
-        if strict:
-            raise PartialsError("the symbolic derivatives of this function are too large") from None
         return None
     return _SymbolicProgram(Program(diff.graph, list(dict.fromkeys(roots.values()))), roots)
 
