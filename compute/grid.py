@@ -220,14 +220,17 @@ def _axis_spec(spec: str | AxisSpec | Sequence[float], limits: Limits) -> AxisSp
         return spec
     if isinstance(spec, str):
         return parse_grid_spec(spec, limits)
-    values = [float(v) for v in spec]
-    if not values:
+    try:
+        values = np.asarray(spec, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise PartialsError("values must be numbers") from None
+    if not values.size:
         raise PartialsError("no values given")
-    if not all(math.isfinite(v) for v in values):
+    if not np.isfinite(values).all():
         raise PartialsError("values must be finite numbers")
-    if len(values) > limits.max_axis_points:
-        raise ResourceLimitError(f"too many values ({len(values)})")
-    return AxisSpec("values", tuple(values), len(values))
+    if values.size > limits.max_axis_points:
+        raise ResourceLimitError(f"too many values ({values.size})")
+    return AxisSpec("values", tuple(values.tolist()), values.size)
 
 
 def make_points(
