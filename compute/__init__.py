@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from .derivatives import DerivativeRequest, parse_derivative_spec, partial_label
 from .errors import PartialsError, ResourceLimitError
-from .expression import Expression, parse_constant, parse_expression
+from .expression import Expression, parse_expression
 from .grid import AxisSpec, Grid, Points, make_grid, make_points, parse_grid_spec, points_from_csv
 from .limits import DEFAULT_LIMITS, Limits
+from .numbers import parse_constant
 
 if TYPE_CHECKING:
     from .engine import PartialsResult, partials_on_grid

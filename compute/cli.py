@@ -18,9 +18,10 @@ import numpy as np
 
 from .derivatives import METHODS
 from .errors import PartialsError, ResourceLimitError
-from .expression import parse_constant, parse_expression
+from .expression import parse_expression
 from .grid import make_grid, points_from_csv
 from .limits import Limits
+from .numbers import parse_constant
 
 if TYPE_CHECKING:
     from .engine import PartialsResult

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import PartialsError
-from .expression import check_characters
 from .limits import DEFAULT_LIMITS, Limits
+from .source import check_characters
 
 BUNDLES = ("gradient", "hessian", "laplacian", "jacobian")
 # How the engine differentiates; "auto" picks "symbolic" unless the derivative graph grows too

@@ -16,6 +16,7 @@ from .errors import PartialsError
 from .folding import ConstantOverflow, fold_binary, fold_call
 from .language import COMPARISONS, CONSTANTS, FUNCTIONS, RESERVED_NAMES
 from .limits import DEFAULT_LIMITS, Limits
+from .source import caret_to_power, check_characters, original_column, parse_python
 from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary, walk
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -100,91 +101,16 @@ def parse_expression(text: str, limits: Limits = DEFAULT_LIMITS) -> Expression:
             f"{limits.max_expression_chars})"
         )
     check_characters(text)
-    source, column_maps = _caret_to_power(text)
+    source, column_maps = caret_to_power(text)
     if not source.strip():
         raise PartialsError("the function is empty — type an expression such as t*k + 2*t*k**2")
     if source.count("\n") + source.count(";") + 1 > limits.max_lines * 2:
         raise PartialsError(f"the function has too many lines (the limit is {limits.max_lines})")
-    module = _parse_python(source, column_maps)
-    return _Builder(column_maps, limits).build(text, module)
+    module = parse_python(source, column_maps)
+    return TreeBuilder(column_maps, limits).build(text, module)
 
 
-def check_characters(text: str, *, column_offset: int = 0) -> None:
-    """Reject anything outside printable ASCII before Python's parser sees it.
-
-    This stops look-alike letters (NFKC would fold 'ｅｘｐ' into 'exp'), invisible characters,
-    NUL bytes and lone surrogates, each with its position.
-    """
-    line, col = 1, 0
-    for ch in text:
-        col += 1
-        if ch == "\n":
-            line, col = line + 1, 0
-            continue
-        if " " <= ch <= "~" or ch in "\t\r":
-            continue
-        code = f"U+{ord(ch):04X}"
-        shown = f"'{ch}' ({code})" if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else code
-        hint = ""
-        if ch.isalpha():
-            hint = " — use plain ASCII names (e.g. sigma, theta)"
-        elif ord(ch) in (0x2212, 0x2013):
-            hint = " — use '-' for minus"
-        elif ord(ch) in (0xD7, 0x22C5, 0xB7):
-            hint = " — use '*' for multiplication"
-        raise PartialsError(
-            f"character {shown} is not allowed{hint}", column=col + column_offset, line=line
-        )
-
-
-def _caret_to_power(text: str) -> tuple[str, list[list[int]]]:
-    """Rewrite '^' as '**' (so it binds like a power) and drop each line's indentation (our
-    lines have no blocks), keeping a map back to the user's columns."""
-    out_lines: list[str] = []
-    maps: list[list[int]] = []
-    for raw in text.split("\n"):
-        chars: list[str] = []
-        mapping: list[int] = []
-        lead = len(raw) - len(raw.lstrip(" \t"))
-        for i, ch in enumerate(raw[lead:], start=lead):
-            if ch == "^":
-                chars.append("**")
-                mapping.extend([i, i])
-            else:
-                chars.append(ch)
-                mapping.append(i)
-        mapping.append(len(raw))
-        out_lines.append("".join(chars))
-        maps.append(mapping)
-    return "\n".join(out_lines), maps
-
-
-def _original_column(maps: list[list[int]], line: int, offset: int) -> int:
-    """1-based column in the user's text for a 0-based offset in the rewritten line."""
-    if 1 <= line <= len(maps):
-        mapping = maps[line - 1]
-        offset = max(0, min(offset, len(mapping) - 1))
-        return mapping[offset] + 1
-    return offset + 1
-
-
-def _parse_python(source: str, maps: list[list[int]]) -> ast.Module:
-    try:
-        return ast.parse(source, mode="exec")
-    except SyntaxError as exc:
-        message = (exc.msg or "invalid syntax").strip()
-        if "too many nested parentheses" in message:
-            message = "too many nested parentheses"
-        line = exc.lineno or 1
-        column = _original_column(maps, line, (exc.offset or 1) - 1)
-        raise PartialsError(f"syntax error: {message}", column=column, line=line) from None
-    except (RecursionError, MemoryError):
-        raise PartialsError("the function is nested too deeply to parse") from None
-    except ValueError as exc:  # e.g. digit limits on huge integer literals
-        raise PartialsError(f"cannot read the function: {exc}") from None
-
-
-class _Builder:
+class TreeBuilder:
     def __init__(self, maps: list[list[int]], limits: Limits) -> None:
         self.maps = maps
         self.limits = limits
@@ -194,7 +120,7 @@ class _Builder:
 
     def error(self, message: str, node: ast.AST) -> PartialsError:
         line = getattr(node, "lineno", 1)
-        column = _original_column(self.maps, line, getattr(node, "col_offset", 0))
+        column = original_column(self.maps, line, getattr(node, "col_offset", 0))
         return PartialsError(message, column=column, line=line)
 
     def build(self, text: str, module: ast.Module) -> Expression:
@@ -398,7 +324,7 @@ class _Builder:
             return Ref(name), Ref(name), None
         if name not in self.free:
             line = node.lineno
-            self.free[name] = (line, _original_column(self.maps, line, node.col_offset))
+            self.free[name] = (line, original_column(self.maps, line, node.col_offset))
         return Symbol(name), Symbol(name), None
 
     def _call(self, node: ast.Call, depth: int) -> tuple[Node, Node, float | None]:
@@ -457,89 +383,3 @@ class _Builder:
             value = fold_binary(op, lv, rv)
             return Compare(op, lo, ro), Num(value), value
         return Compare(op, lo, ro), Compare(op, lf, rf), None
-
-
-def parse_constant(text: str, limits: Limits = DEFAULT_LIMITS) -> float:
-    """A constant expression (``2*pi``, ``1e-3``) as a finite float; used by grids and params."""
-    if not isinstance(text, str):
-        raise PartialsError("expected a number")
-    expression = parse_expression(text, limits)
-    if expression.is_vector:
-        raise PartialsError("expected one number, not a list")
-    if expression.definitions:
-        raise PartialsError("expected a number, not definitions")
-    if expression.free_names:
-        name = expression.free_names[0]
-        raise PartialsError(f"expected a number, but '{name}' is a name")
-    node = expression.folded_outputs[0][1]
-    if not isinstance(node, Num):  # pragma: no cover - no free names means fully folded
-        raise PartialsError("expected a number")
-    value = node.value
-    if not math.isfinite(value):
-        raise PartialsError(f"'{text.strip()}' is not a finite number")
-    return value
-
-
-def parse_number_list(
-    text: str, functions: tuple[str, ...], limits: Limits = DEFAULT_LIMITS
-) -> tuple[str | None, list[float]]:
-    """Read ``f(a, b, c)``, ``a, b, c``, ``[a, b, c]`` or ``a`` where each item is a constant.
-
-    ``f`` must be one of ``functions``. Returns the called name (None for a plain list) and the
-    folded values. Used for grid specs, where bounds may be ``2*pi``.
-    """
-    if not isinstance(text, str):
-        raise PartialsError("expected text")
-    if len(text) > limits.max_spec_chars:
-        raise PartialsError(
-            f"too long ({len(text)} characters; the limit is {limits.max_spec_chars})"
-        )
-    check_characters(text)
-    if "\n" in text.strip() or ";" in text:
-        raise PartialsError("expected one line of values")
-    source, maps = _caret_to_power(text.rstrip())
-    if not source.strip():
-        raise PartialsError("no values given")
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError as exc:
-        column = _original_column(maps, 1, (exc.offset or 1) - 1)
-        raise PartialsError(f"syntax error: {(exc.msg or 'invalid syntax').strip()}",
-                            column=column) from None
-    except (RecursionError, MemoryError):
-        raise PartialsError("nested too deeply to parse") from None
-    except ValueError as exc:
-        raise PartialsError(f"cannot read the values: {exc}") from None
-    builder = _Builder(maps, limits)
-    body = tree.body
-    func: str | None = None
-    if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id not in FUNCTIONS:
-        func, items = body.func.id, list(body.args)
-        if func not in functions:
-            close = difflib.get_close_matches(func, functions, n=1, cutoff=0.6)
-            hint = f" — did you mean '{close[0]}'?" if close else ""
-            raise builder.error(
-                f"unknown function '{func[:40]}'{hint} (use values like 1, 2, 4 or "
-                f"{'/'.join(functions)})",
-                body,
-            )
-        if body.keywords:
-            raise builder.error(f"{func}() takes no keyword arguments", body.keywords[0].value)
-    elif isinstance(body, (ast.Tuple, ast.List)):
-        items = list(body.elts)
-    else:
-        items = [body]
-    if not items:
-        raise builder.error("no values given", body)
-    values: list[float] = []
-    for item in items:
-        if isinstance(item, ast.Starred):
-            raise builder.error("'*' unpacking is not allowed", item)
-        _, folded, value = builder._expr(item, 1, allow_compare=False)
-        if value is None:
-            name = next((n.name for n in walk(folded) if isinstance(n, Symbol)), "?")
-            raise builder.error(f"expected a number, but '{name}' is a name", item)
-        if not math.isfinite(value):
-            raise builder.error("values must be finite numbers", item)
-        values.append(value)
-    return func, values

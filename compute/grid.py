@@ -16,9 +16,9 @@ from functools import reduce
 import numpy as np
 
 from .errors import PartialsError, ResourceLimitError
-from .expression import parse_number_list
 from .language import RESERVED_NAMES
 from .limits import DEFAULT_LIMITS, Limits
+from .numbers import parse_number_list
 
 _GRID_FUNCTIONS = ("linspace", "arange", "logspace")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")

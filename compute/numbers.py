@@ -1,0 +1,101 @@
+"""Constant expressions where numbers are expected: parameter values and grid-spec arguments
+(``2*pi``, ``1e-3``, ``linspace(0, 2*pi, 50)``), through the same parser and folding."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+
+from .errors import PartialsError
+from .expression import TreeBuilder, parse_expression
+from .language import FUNCTIONS
+from .limits import DEFAULT_LIMITS, Limits
+from .source import caret_to_power, check_characters, original_column
+from .tree import Num, Symbol, walk
+
+
+def parse_constant(text: str, limits: Limits = DEFAULT_LIMITS) -> float:
+    """A constant expression (``2*pi``, ``1e-3``) as a finite float; used by grids and params."""
+    if not isinstance(text, str):
+        raise PartialsError("expected a number")
+    expression = parse_expression(text, limits)
+    if expression.is_vector:
+        raise PartialsError("expected one number, not a list")
+    if expression.definitions:
+        raise PartialsError("expected a number, not definitions")
+    if expression.free_names:
+        name = expression.free_names[0]
+        raise PartialsError(f"expected a number, but '{name}' is a name")
+    node = expression.folded_outputs[0][1]
+    if not isinstance(node, Num):  # pragma: no cover - no free names means fully folded
+        raise PartialsError("expected a number")
+    value = node.value
+    if not math.isfinite(value):
+        raise PartialsError(f"'{text.strip()}' is not a finite number")
+    return value
+
+
+def parse_number_list(
+    text: str, functions: tuple[str, ...], limits: Limits = DEFAULT_LIMITS
+) -> tuple[str | None, list[float]]:
+    """Read ``f(a, b, c)``, ``a, b, c``, ``[a, b, c]`` or ``a`` where each item is a constant.
+
+    ``f`` must be one of ``functions``. Returns the called name (None for a plain list) and the
+    folded values. Used for grid specs, where bounds may be ``2*pi``.
+    """
+    if not isinstance(text, str):
+        raise PartialsError("expected text")
+    if len(text) > limits.max_spec_chars:
+        raise PartialsError(
+            f"too long ({len(text)} characters; the limit is {limits.max_spec_chars})"
+        )
+    check_characters(text)
+    if "\n" in text.strip() or ";" in text:
+        raise PartialsError("expected one line of values")
+    source, maps = caret_to_power(text.rstrip())
+    if not source.strip():
+        raise PartialsError("no values given")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        column = original_column(maps, 1, (exc.offset or 1) - 1)
+        raise PartialsError(f"syntax error: {(exc.msg or 'invalid syntax').strip()}",
+                            column=column) from None
+    except (RecursionError, MemoryError):
+        raise PartialsError("nested too deeply to parse") from None
+    except ValueError as exc:
+        raise PartialsError(f"cannot read the values: {exc}") from None
+    builder = TreeBuilder(maps, limits)
+    body = tree.body
+    func: str | None = None
+    if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id not in FUNCTIONS:
+        func, items = body.func.id, list(body.args)
+        if func not in functions:
+            close = difflib.get_close_matches(func, functions, n=1, cutoff=0.6)
+            hint = f" — did you mean '{close[0]}'?" if close else ""
+            raise builder.error(
+                f"unknown function '{func[:40]}'{hint} (use values like 1, 2, 4 or "
+                f"{'/'.join(functions)})",
+                body,
+            )
+        if body.keywords:
+            raise builder.error(f"{func}() takes no keyword arguments", body.keywords[0].value)
+    elif isinstance(body, (ast.Tuple, ast.List)):
+        items = list(body.elts)
+    else:
+        items = [body]
+    if not items:
+        raise builder.error("no values given", body)
+    values: list[float] = []
+    for item in items:
+        if isinstance(item, ast.Starred):
+            raise builder.error("'*' unpacking is not allowed", item)
+        _, folded, value = builder._expr(item, 1, allow_compare=False)
+        if value is None:
+            name = next((n.name for n in walk(folded) if isinstance(n, Symbol)), "?")
+            raise builder.error(f"expected a number, but '{name}' is a name", item)
+        if not math.isfinite(value):
+            raise builder.error("values must be finite numbers", item)
+        values.append(value)
+    return func, values
