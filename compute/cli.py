@@ -183,20 +183,10 @@ def to_summary(result: PartialsResult, seconds: float) -> str:
         finite = values[np.isfinite(values)]
         lo = f"{finite.min():.6g}" if finite.size else "—"
         hi = f"{finite.max():.6g}" if finite.size else "—"
-        key = (column.output, column.wrt) if column.wrt != "laplacian" else None
-        secs = result.seconds.get(_seconds_key(result, key), 0.0) if key else 0.0
+        secs = 0.0 if column.wrt == "laplacian" else result.seconds_for(column.output, column.wrt)
         lines.append(f"{column.label:<16} {lo:>14} {hi:>14} {result.nonfinite(values):>11,} {secs:>9.4f}")
     lines.append(f"total seconds: {seconds:.3f}")
     return "\n".join(lines)
-
-
-def _seconds_key(result: PartialsResult, key):
-    output, wrt = key
-    if not wrt:
-        return (output, ())
-    order = result.domain.names + tuple(result.params)
-    rank = {n: i for i, n in enumerate(order)}
-    return (output, tuple(sorted(wrt, key=lambda n: rank.get(n, len(rank)))))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -73,6 +73,18 @@ class PartialsResult:
             return self.laplacian(output)
         return {",".join(c): self.partial(c, output) for c in request.components}
 
+    def seconds_for(self, output: str, wrt: Sequence[str]) -> float:
+        """Seconds spent on one quantity (f when ``wrt`` is empty)."""
+        return self.seconds.get((output, canonical(wrt, self._order) if wrt else ()), 0.0)
+
+    def components(self) -> list[tuple[str, ...]]:
+        """Every distinct partial the requests need, in request order (t,k and k,t once)."""
+        seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for request in self.requests:
+            for component in request.components:
+                seen.setdefault(canonical(component, self._order), component)
+        return list(seen.values())
+
     def nonfinite(self, array: np.ndarray) -> int:
         return int(array.size - np.count_nonzero(np.isfinite(array)))
 

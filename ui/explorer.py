@@ -8,7 +8,6 @@ import streamlit as st
 
 from compute import PartialsError, ResourceLimitError
 from compute.codegen import torch_snippet
-from compute.engine import canonical
 from compute.grid import parse_grid_spec
 
 from .compute_cache import APP_LIMITS, compute_on_grid, compute_on_points, grid_size
@@ -20,6 +19,7 @@ from .inputs import (
     remember,
     remembered,
     seed_from_link,
+    slice_positions,
     variables_input,
 )
 from .plot_panel import plot_panel
@@ -119,12 +119,7 @@ def _results(inputs: Inputs) -> None:
     with code:
         st.caption("Runnable as it is: recomputes these numbers with torch.func (vmap over points "
                    "of nested grad) and prints them.")
-        components = []
-        for request in result.requests:
-            for c in request.components:
-                if canonical(c, result.domain.names + tuple(result.params)) not in [
-                        canonical(x, result.domain.names + tuple(result.params)) for x in components]:
-                    components.append(c)
+        components = result.components()
         specs = {n: parse_grid_spec(s, APP_LIMITS) for n, s in inputs.grids}
         st.code(torch_snippet(result.expression, result.domain, result.params, components, specs),
                 language="python")
@@ -132,8 +127,6 @@ def _results(inputs: Inputs) -> None:
 
 def _view_state(inputs: Inputs) -> ViewState:
     s = inputs.state
-    at = tuple((k.split(".", 1)[1], f"{v:g}") for k, v in st.session_state.get("_memory", {}).items()
-               if k.startswith("at.") and isinstance(v, float))
     digits = st.session_state.get("digits", 10)
     return ViewState(
         function=inputs.text,
@@ -147,6 +140,6 @@ def _view_state(inputs: Inputs) -> ViewState:
         plot=st.session_state.get("plot") or "surface",
         show=st.session_state.get("show") or "",
         axes=st.session_state.get("axes") or "",
-        at=at,
+        at=slice_positions(),
         digits="" if digits == 10 else str(digits),
     )

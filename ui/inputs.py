@@ -73,6 +73,12 @@ def remember(key: str) -> None:
     _memory()[key] = st.session_state.get(key)
 
 
+def slice_positions() -> tuple[tuple[str, str], ...]:
+    """Where the plot slices the variables it does not show, as link values (``at.NAME``)."""
+    return tuple((k.split(".", 1)[1], f"{v:g}") for k, v in _memory().items()
+                 if k.startswith("at.") and isinstance(v, float))
+
+
 _VIEW_KEYS = ("fn", "mode", "d1", "higher", "bundles", "dtype", "plot", "show", "axes", "digits",
               "axis_x", "axis_y", "line_all")
 _VIEW_PREFIXES = ("var.", "role.", "param.", "slider.", "range.", "at.", "slice.", "pts_editor.")

@@ -16,7 +16,7 @@ from compute.grid import Grid
 from compute.tables import Column, result_columns
 
 from . import figures
-from .inputs import remember, remembered
+from .inputs import remember, remembered, slice_positions
 from .url_state import sync_query_params
 
 KIND_LABELS = {"surface": "3D surface", "heatmap": "Heatmap", "contour": "Contours",
@@ -33,12 +33,9 @@ def plot_panel(result: PartialsResult) -> None:
     _plot_panel(result)
     view = st.session_state.get("_view")
     if view is not None:  # a fragment rerun still keeps the address bar in step with the view
-        memory = st.session_state.get("_memory", {})
-        at = tuple((k.split(".", 1)[1], f"{v:g}") for k, v in memory.items()
-                   if k.startswith("at.") and isinstance(v, float))
         view = dataclasses.replace(view, plot=st.session_state.get("plot") or view.plot,
                                    show=st.session_state.get("show") or "",
-                                   axes=st.session_state.get("axes") or "", at=at)
+                                   axes=st.session_state.get("axes") or "", at=slice_positions())
         st.session_state["_view"] = view
         st.session_state["_written"] = sync_query_params(st.query_params, view)
 
