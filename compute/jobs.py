@@ -48,7 +48,8 @@ class JobRequest:
 
 @dataclass(frozen=True)
 class JobLimits:
-    seconds: float = 20.0
+    seconds: float = 20.0  # a job's own run time, once a worker has it
+    queue_seconds: float = 90.0  # how long a job may wait for a free worker before it is turned away
     memory_bytes: int = 3 * 2**30
     inline_cost: float = 3e7  # estimated node-evaluations below which a job runs in-thread
     max_cost: float = 2e11  # refused before starting
@@ -58,8 +59,9 @@ class JobLimits:
     @classmethod
     def from_env(cls) -> JobLimits:
         values = {}
-        for name, cast in (("seconds", float), ("memory_bytes", int), ("inline_cost", float),
-                           ("max_cost", float), ("workers", int), ("threads_per_worker", int)):
+        for name, cast in (("seconds", float), ("queue_seconds", float), ("memory_bytes", int),
+                           ("inline_cost", float), ("max_cost", float), ("workers", int),
+                           ("threads_per_worker", int)):
             raw = os.environ.get(f"PARTIALS_JOB_{name.upper()}")
             if raw:
                 try:
@@ -196,10 +198,13 @@ class JobPool:
 
     def run(self, request: JobRequest, limits: Limits):
         """The job's result, or ResourceLimitError when it ran out of time or memory."""
-        queue_deadline = time.monotonic() + self.limits.seconds
-        worker = self._acquire(queue_deadline)
+        # Waiting for a worker is not running: a burst of heavy jobs queues (each still gets its
+        # full time limit once it starts) and only a long backlog turns a job away.
+        worker = self._acquire(time.monotonic() + self.limits.queue_seconds)
         if worker is None:
-            raise ResourceLimitError("the server is busy with other heavy jobs — try again shortly")
+            raise ResourceLimitError(
+                f"the server is busy with other heavy jobs (waited {self.limits.queue_seconds:g} s "
+                "for a free worker) — try again shortly")
         try:
             worker.send((request, limits))
             answer = worker.receive(time.monotonic() + self.limits.seconds)

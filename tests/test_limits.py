@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -53,6 +54,50 @@ def test_a_job_over_the_memory_cap_is_stopped_and_the_next_job_works(pool) -> No
     assert run_job(MEDIUM, LIMITS, pool).partial("x")[299, 0] == 0.0
 
 
+def _occupy(pool: JobPool) -> tuple[threading.Thread, list[Exception]]:
+    """Start SLOW on the pool's only worker and return once it holds that worker (the list
+    receives SLOW's error when its time limit stops it)."""
+    errors: list[Exception] = []
+
+    def slow() -> None:
+        try:
+            run_job(SLOW, LIMITS, pool)
+        except ResourceLimitError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while pool._busy == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return thread, errors
+
+
+def test_a_queued_job_waits_for_a_worker_rather_than_failing() -> None:
+    pool = JobPool(JobLimits(seconds=2, queue_seconds=30, inline_cost=1e4, workers=1))
+    try:
+        thread, errors = _occupy(pool)
+        # The only worker runs SLOW until its 2-s limit stops it; MEDIUM queues, then runs.
+        assert run_job(MEDIUM, LIMITS, pool).partial("x")[299, 0] == 0.0
+        thread.join()
+        assert "stopped after 2 s" in str(errors[0])
+    finally:
+        pool.close()
+
+
+def test_a_job_is_turned_away_when_no_worker_frees_up_in_time() -> None:
+    pool = JobPool(JobLimits(seconds=2, queue_seconds=0.3, inline_cost=1e4, workers=1))
+    try:
+        thread, errors = _occupy(pool)
+        with pytest.raises(ResourceLimitError, match="busy"):
+            run_job(MEDIUM, LIMITS, pool)
+        thread.join()
+        assert "stopped after 2 s" in str(errors[0])
+        assert run_job(MEDIUM, LIMITS, pool).partial("x").shape == (300, 300)
+    finally:
+        pool.close()
+
+
 def test_absurd_jobs_are_refused_before_starting() -> None:
     pool = JobPool(JobLimits(max_cost=1e6))
     start = time.perf_counter()
@@ -64,8 +109,10 @@ def test_absurd_jobs_are_refused_before_starting() -> None:
 def test_limits_come_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("PARTIALS_MAX_POINTS", "1234")
     monkeypatch.setenv("PARTIALS_JOB_SECONDS", "7.5")
+    monkeypatch.setenv("PARTIALS_JOB_QUEUE_SECONDS", "45")
     assert Limits.from_env().max_points == 1234
     assert JobLimits.from_env().seconds == 7.5
+    assert JobLimits.from_env().queue_seconds == 45
 
 
 def test_the_app_reports_a_stopped_job_and_keeps_working(monkeypatch, pool) -> None:

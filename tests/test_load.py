@@ -4,6 +4,7 @@ session gets its own result."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -47,17 +48,41 @@ def query_for(a: int) -> dict:
             "plot": "heatmap"}
 
 
+def _may_drop_sys_nice() -> bool:
+    """Whether setpriv can take CAP_SYS_NICE away here (it needs CAP_SETPCAP, as root has)."""
+    if not shutil.which("setpriv"):
+        return False
+    probe = subprocess.run(["setpriv", "--bounding-set", "-sys_nice", "true"], capture_output=True,
+                           check=False)
+    return probe.returncode == 0
+
+
 @pytest.fixture(scope="module")
 def niced_browser(playwright, tmp_path_factory):
     """The browsers stand in for users on other machines; here they share the server's two
-    cores, so they run at low priority (nice 15, inherited by every Chromium process) rather
-    than starving the server under test."""
+    cores, so they run at the lowest priority (nice 19, inherited by every Chromium process)
+    rather than starving the server under test. Run as root, Chromium raises its own display
+    threads to nice -8 — above the server — so CAP_SYS_NICE is dropped from its bounding set
+    first: it may then never go below 19."""
+    drop = "setpriv --bounding-set -sys_nice " if _may_drop_sys_nice() else ""
     wrapper = tmp_path_factory.mktemp("chromium") / "chromium-niced"
-    wrapper.write_text(f"#!/bin/sh\nexec nice -n 15 {chromium_path()} \"$@\"\n")
+    wrapper.write_text(f"#!/bin/sh\nexec {drop}nice -n 19 {chromium_path()} \"$@\"\n")
     wrapper.chmod(0o755)
     browser = playwright.chromium.launch(executable_path=str(wrapper), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+
+
+def wait_for_result(page, timeout_ms: int = 180_000) -> str:
+    """The caption of the first partial's table, failing at once (with the page's message) when
+    the page shows an error instead."""
+    caption = page.get_by_text("∂f/∂x: min").first
+    error = page.locator("[data-testid='stAlertContentError'], [data-testid='stException']").first
+    caption.or_(error).wait_for(timeout=timeout_ms)
+    if not caption.is_visible():
+        pytest.fail(f"the page showed an error instead of results: {error.inner_text()}")
+    wait_idle(page)
+    return caption.inner_text()
 
 
 def test_ten_heavy_sessions_at_once(niced_browser, fresh_server_url) -> None:
@@ -69,31 +94,31 @@ def test_ten_heavy_sessions_at_once(niced_browser, fresh_server_url) -> None:
         warm = browser.new_context()  # one visit first: imports and workers start once, not per test
         warm_page = warm.new_page()
         warm_page.goto(f"{server_url}/?{urllib.parse.urlencode(query_for(1), doseq=True)}")
-        warm_page.get_by_text("∂f/∂x: min").first.wait_for(timeout=180_000)
+        wait_for_result(warm_page)
         warm.close()
         poller = start_poller(server_url, 240)
         start = time.perf_counter()
         for i in range(SESSIONS):
             a = 2 + i  # each session its own parameter, so its own result
-            query = query_for(a)
             context = browser.new_context(viewport={"width": 1400, "height": 1600})
             page = context.new_page()
-            page.goto(f"{server_url}/?{urllib.parse.urlencode(query, doseq=True)}")
+            # "commit": open the next session as soon as this one's request is answered, so the
+            # ten jobs really run at once rather than one page load after another.
+            page.goto(f"{server_url}/?{urllib.parse.urlencode(query_for(a), doseq=True)}",
+                      wait_until="commit")
             contexts.append(context)
             pages.append((a, page))
         for a, page in pages:
-            caption = page.get_by_text("∂f/∂x: min").first
-            caption.wait_for(timeout=180_000)
-            wait_idle(page)
-            text = caption.inner_text()
+            text = wait_for_result(page)
             assert f"max {a}," in text, (a, text)  # ∂f/∂x = a·y, largest at y = 1
         elapsed = time.perf_counter() - start
     finally:
-        if poller is not None:
-            poller.terminate()
         for context in contexts:
             context.close()
-    latencies = [float(line) for line in poller.communicate(timeout=30)[0].split()]
+        if poller is not None:
+            poller.terminate()
+            output = poller.communicate(timeout=30)[0]  # always reaped: no process outlives the test
+    latencies = [float(line) for line in output.split()]
     latencies.sort()
     p99 = latencies[int(0.99 * (len(latencies) - 1))]
     print(f"\n{SESSIONS} sessions × 2.25M points × 3 partials: {elapsed:.1f} s; health over "
