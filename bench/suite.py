@@ -76,11 +76,17 @@ def _rss() -> int:
 
 
 def measure(run: Callable[[], object], repeats: int) -> tuple[float, float, object]:
-    """Median seconds of ``repeats`` runs, then one more run watched for peak memory (the
-    sampling thread would otherwise tax the timings of small runs)."""
-    run()  # warm-up: allocator, kernels, lazily built functions
+    """Median seconds over at least ``repeats`` runs — more for sub-millisecond runs, until they
+    fill about half a second, so one scheduler hiccup cannot move the median — then one more run
+    watched for peak memory (the sampling thread would otherwise tax the timings of small runs)."""
+    start = time.perf_counter()
+    out = run()  # warm-up: allocator, kernels, lazily built functions
+    del out
+    if time.perf_counter() - start < 0.1:  # fast runs: warm the caches a little longer
+        for _ in range(20):
+            run()
     times = []
-    for _ in range(repeats):
+    while len(times) < repeats or (sum(times) < 0.5 and len(times) < 5000):
         start = time.perf_counter()
         out = run()
         times.append(time.perf_counter() - start)

@@ -79,6 +79,11 @@ class Expression:
     def is_vector(self) -> bool:
         return len(self.outputs) > 1
 
+    def __hash__(self) -> int:
+        # Equal expressions have equal text, and a str caches its hash: engine caches look an
+        # expression up on every call, and hashing the trees each time cost more than a small job.
+        return hash(self.text)
+
     def inlined_size(self) -> int:
         """Node count with every intermediate substituted: what a symbolic engine would face."""
         sizes: dict[str, int] = {}
