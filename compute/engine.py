@@ -256,11 +256,20 @@ def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int)
 def _symbolic_block(result: PartialsResult, program: _SymbolicProgram, env: dict[str, torch.Tensor],
                     shape: tuple[int, ...], flat: slice) -> None:
     t0 = time.perf_counter()
-    values = program.program.run(env, shape, DTYPES[result.dtype])
-    share = (time.perf_counter() - t0) / len(program.roots)
+    targets: dict[int, torch.Tensor] = {}
+    copies: list[tuple[torch.Tensor, torch.Tensor]] = []  # a root that several keys share
     for key, root in program.roots.items():
-        target = result.partials[key] if key[1] else result.values[key[0]]
-        target[flat].reshape(shape)[...] = values[root].numpy(force=True)
+        array = result.partials[key] if key[1] else result.values[key[0]]
+        view = torch.from_numpy(array[flat]).view(shape)
+        if root in targets:
+            copies.append((view, targets[root]))
+        else:
+            targets[root] = view
+    program.program.run(env, shape, DTYPES[result.dtype], targets)
+    for view, source in copies:
+        view.copy_(source)
+    share = (time.perf_counter() - t0) / len(program.roots)
+    for key in program.roots:
         result.seconds[key] += share
 
 

@@ -39,11 +39,12 @@ class JobRequest:
     """Everything a job needs, as hashable plain values (also the app's cache key)."""
 
     text: str
-    grids: tuple[tuple[str, str], ...] = ()
+    grids: tuple[tuple[str, str | tuple[float, ...]], ...] = ()  # a grid spec, or the axis values
     points: tuple[tuple[str, tuple[float, ...]], ...] = ()
     params: tuple[tuple[str, float], ...] = ()
     wrt: tuple[str, ...] = ()
     dtype: str = "float64"
+    sweep: tuple[str, tuple[float, ...]] | tuple[()] = ()  # (parameter, values): one result each
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,20 @@ class JobLimits:
 
 
 def run_request(request: JobRequest, limits: Limits):
-    """Validate and compute in this process (the worker calls this too)."""
+    """Validate and compute in this process (the worker calls this too): a PartialsResult, or a
+    list of them for a sweep."""
     from .engine import partials_on_grid
+    from .sweep import partials_over_sweep
 
     expression = parse_expression(request.text, limits)
     if request.points:
         domain = make_points(dict(request.points), limits)
     else:
         domain = make_grid(dict(request.grids), limits)
+    if request.sweep:
+        name, values = request.sweep
+        return partials_over_sweep(expression, domain, list(request.wrt), dict(request.params),
+                                   name, values, dtype=request.dtype, limits=limits)
     return partials_on_grid(expression, domain, list(request.wrt), dict(request.params),
                             dtype=request.dtype, limits=limits)
 
@@ -97,7 +104,7 @@ def estimate_cost(request: JobRequest, limits: Limits) -> float:
     else:
         points = 1
         for _, spec in request.grids:
-            points *= parse_grid_spec(spec, limits).size
+            points *= len(spec) if isinstance(spec, tuple) else parse_grid_spec(spec, limits).size
         names = tuple(n for n, _ in request.grids)
     params = tuple(n for n, _ in request.params)
     orders = []
@@ -105,7 +112,8 @@ def estimate_cost(request: JobRequest, limits: Limits) -> float:
         parsed = parse_derivative_spec(spec, names, params, limits)
         orders += [len(c) for c in parsed.components]
     work = 1 + sum(2 * o for o in orders)
-    return float(points) * _size(expression) * work * len(expression.outputs)
+    frames = len(request.sweep[1]) if request.sweep else 1
+    return float(points) * frames * _size(expression) * work * len(expression.outputs)
 
 
 def _size(expression: Expression) -> int:

@@ -281,6 +281,9 @@ _BINARY = {
     "div": lambda a, b: a / b,
     "pow": lambda a, b: a**b,
 }
+# The same kernels as _BINARY, able to write straight into a result buffer (``out=``).
+_BINARY_OUT = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+               "pow": torch.pow}
 _COMPARE = {"<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge}
 
 
@@ -323,10 +326,14 @@ class Program:
             return ()
         return tuple(op[2:]) if op[0] in ("call", "cmp") else tuple(op[1:])
 
-    def run(self, env: Mapping[str, torch.Tensor], shape: tuple[int, ...],
-            dtype: torch.dtype) -> dict[int, torch.Tensor]:
-        """Values of the roots, broadcast to ``shape`` (inputs may be broadcastable views)."""
+    def run(self, env: Mapping[str, torch.Tensor], shape: tuple[int, ...], dtype: torch.dtype,
+            out: Mapping[int, torch.Tensor]) -> None:
+        """Write each root's value, broadcast to ``shape``, into ``out[root]`` (inputs may be
+        broadcastable views). A root computed at full size by a binary operation is written in
+        place by that operation — one pass over memory fewer per result than computing then
+        copying, which is most of the cost when a function is cheap."""
         values: dict[int, object] = {}
+        written: set[int] = set()
         ops = self.graph.ops
         for step, i in enumerate(self.order):
             op = ops[i]
@@ -341,7 +348,12 @@ class Program:
                 a, b = values[op[1]], values[op[2]]
                 if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
                     a = torch.tensor(a, dtype=dtype)  # IEEE semantics: 1/0 is inf, not an error
-                values[i] = _BINARY[kind](a, b)
+                target = out.get(i)
+                if target is not None and isinstance(a, torch.Tensor) and _fills(a, b, shape):
+                    values[i] = _BINARY_OUT[kind](a, b, out=target)
+                    written.add(i)
+                else:
+                    values[i] = _BINARY[kind](a, b)
             elif kind == "cmp":
                 values[i] = _COMPARE[op[1]](_tensor(values[op[2]], dtype), values[op[3]])
             elif kind == "where":
@@ -352,7 +364,19 @@ class Program:
                 values[i] = TORCH_FUNCTIONS[op[1]](*args)
             for dead in self.free_after.get(step, ()):
                 values.pop(dead, None)
-        return {r: _tensor(values[r], dtype).expand(shape) for r in self.roots}
+        for r in self.roots:
+            if r not in written:
+                out[r].copy_(_tensor(values[r], dtype).expand(shape))
+
+
+def _fills(a: torch.Tensor, b: object, shape: tuple[int, ...]) -> bool:
+    """Whether ``a op b`` broadcasts to exactly ``shape`` (torch.broadcast_shapes is slow)."""
+    if not isinstance(b, torch.Tensor):
+        return a.shape == shape
+    if shape in (a.shape, b.shape):
+        return True
+    return (a.dim() == b.dim() == len(shape)
+            and all(max(m, n) == s for m, n, s in zip(a.shape, b.shape, shape, strict=True)))
 
 
 def _tensor(value, dtype: torch.dtype) -> torch.Tensor:

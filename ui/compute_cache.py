@@ -62,6 +62,20 @@ def compute_on_points(
     return run_job(request, APP_LIMITS, job_pool())
 
 
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def compute_sweep(
+    text: str,
+    plane: tuple[tuple[str, tuple[float, ...]], ...],
+    params: tuple[tuple[str, float], ...],
+    wrt: tuple[str, ...],
+    dtype: str,
+    sweep: tuple[str, tuple[float, ...]],
+) -> list[PartialsResult]:
+    """One result per parameter value on the plotted plane (an animation's frames)."""
+    request = JobRequest(text, grids=plane, params=params, wrt=wrt, dtype=dtype, sweep=sweep)
+    return run_job(request, APP_LIMITS, job_pool())
+
+
 def grid_size(variables: tuple[tuple[str, str], ...]) -> int:
     size = 1
     for _, spec in variables:
@@ -79,4 +93,5 @@ def clear_results() -> None:
     """Forget computed results (not the worker pool)."""
     compute_on_grid.clear()
     compute_on_points.clear()
+    compute_sweep.clear()
     formulas.clear()

@@ -104,3 +104,62 @@ def scatter_points(coords: dict[str, np.ndarray], values: np.ndarray, label: str
         fig = go.Figure(go.Scatter(x=coords[names[0]], y=masked32(values), mode="markers", marker=marker))
         fig.update_xaxes(title=names[0])
     return _layout(fig, label)
+
+
+def animation(kind: str, x: np.ndarray, y: np.ndarray | None, frames: list[np.ndarray],
+              names: tuple[str, ...], label: str, parameter: str, values: list[float]) -> go.Figure:
+    """One frame per parameter value, with Play/Pause and a slider; colour and z ranges are
+    fixed over all frames so that what moves is the function, not the scale.
+
+    ``y`` is None for one variable (a line per frame); otherwise each frame has shape
+    (len(x), len(y)) and is drawn as ``kind`` (surface, heatmap or contour).
+    """
+    data = [masked32(frame) for frame in frames]
+    finite = np.concatenate([d[np.isfinite(d)] for d in data] + [np.zeros(0, np.float32)])
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if hi == lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    scale, mid = _colorscale(finite)
+
+    def trace(z: np.ndarray):
+        if y is None:
+            return go.Scatter(x=masked32(x), y=z, mode="lines", name=label, connectgaps=False)
+        if kind == "surface":
+            return go.Surface(x=masked32(x), y=masked32(y), z=z.T, colorscale=scale, cmin=lo,
+                              cmax=hi, colorbar={"title": {"text": label}})
+        cls = go.Contour if kind == "contour" else go.Heatmap
+        return cls(x=masked32(x), y=masked32(y), z=z.T, colorscale=scale, zmin=lo, zmax=hi,
+                   zmid=mid if kind != "contour" else None, colorbar={"title": {"text": label}})
+
+    def caption(v: float) -> str:
+        return f"{parameter} = {v:.6g}"
+
+    fig = go.Figure(trace(data[0]), frames=[go.Frame(data=[trace(z)], name=caption(v))
+                                            for z, v in zip(data, values, strict=True)])
+    pad = 0.05 * (hi - lo)
+    if y is None:
+        fig.update_xaxes(title=names[0])
+        fig.update_yaxes(title=label, range=[lo - pad, hi + pad])
+    elif kind == "surface":
+        fig.update_layout(scene={"xaxis_title": names[0], "yaxis_title": names[1],
+                                 "zaxis": {"title": label, "range": [lo - pad, hi + pad]}})
+    else:
+        fig.update_xaxes(title=names[0])
+        fig.update_yaxes(title=names[1])
+    play = {"frame": {"duration": 120, "redraw": kind == "surface" or y is not None},
+            "transition": {"duration": 0}, "fromcurrent": True, "mode": "immediate"}
+    fig.update_layout(
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.08, "xanchor": "left",
+                      "yanchor": "top", "showactive": False,
+                      "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
+                                  {"label": "❚❚ Pause", "method": "animate",
+                                   "args": [[None], {"frame": {"duration": 0, "redraw": False},
+                                                     "mode": "immediate"}]}]}],
+        sliders=[{"x": 0.18, "y": -0.04, "len": 0.82, "currentvalue": {"prefix": ""},
+                  "steps": [{"label": f"{v:.3g}", "method": "animate",
+                             "args": [[caption(v)], {"frame": {"duration": 0, "redraw": True},
+                                                     "mode": "immediate"}]} for v in values]}],
+    )
+    fig = _layout(fig, f"{label} as {parameter} goes from {values[0]:.6g} to {values[-1]:.6g}")
+    fig.update_layout(margin={"b": 90}, height=600)
+    return fig

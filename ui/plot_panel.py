@@ -11,11 +11,13 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from compute import PartialsResult
+from compute import PartialsError, PartialsResult, ResourceLimitError, parse_constant
 from compute.grid import Grid
+from compute.sweep import MAX_FRAMES, sweep_values, thinned_plane
 from compute.tables import Column, result_columns
 
 from . import figures
+from .compute_cache import APP_LIMITS, compute_sweep
 from .inputs import remember, remembered, slice_positions
 from .url_state import sync_query_params
 
@@ -61,6 +63,7 @@ def _plot_panel(result: PartialsResult) -> None:
     remember("plot")
     if len(names) == 1:
         _line_plot(result, columns, show)
+        _animation_panel(result, columns[show], "line", names, {})
         return
     axes = _choose_axes(names)
     index = _slice_controls(result.domain, axes)
@@ -88,6 +91,64 @@ def _plot_panel(result: PartialsResult) -> None:
         fig = figures.vector_field(x, y, plane(columns[output]), plane(columns[gx]), plane(columns[gy]),
                                    axes, f"{output} with its gradient")
     st.plotly_chart(fig, width="stretch", key="main_plot")
+    _animation_panel(result, columns[show], kind, axes, index)
+
+
+ANIMATION_AXIS = 100  # values per plotted axis in an animation: every frame travels to the browser
+ANIMATION_LINE = 1000
+
+
+def _animation_panel(result: PartialsResult, column: Column, kind: str, axes: tuple[str, ...],
+                     index: dict[str, int]) -> None:
+    """Sweep one parameter across a range and play the plotted quantity as it changes."""
+    if not result.params:
+        return
+    with st.expander("Animate a parameter", icon=":material/animation:"):
+        names = list(result.params)
+        pick, start_col, stop_col, frames_col = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
+        name = pick.selectbox("Parameter", names, key="anim.param")
+        lo, hi = _slider_range(name, result.params[name])
+        start = start_col.number_input("From", value=lo, format="%g", key=f"anim.from.{name}")
+        stop = stop_col.number_input("To", value=hi, format="%g", key=f"anim.to.{name}")
+        frames = frames_col.number_input("Frames", 2, MAX_FRAMES, 20, key="anim.frames")
+        if not st.toggle(f"Play {column.label} as {name} changes", key="anim.on"):
+            st.caption("Computes the plotted quantity once per frame (on the plotted points only), "
+                       "then plays it in the browser.")
+            return
+        try:
+            values = sweep_values(float(start), float(stop), int(frames))
+            plane = thinned_plane(result.domain, axes, index,
+                                  ANIMATION_AXIS if len(axes) == 2 else ANIMATION_LINE)
+            wrt = column.wrt if isinstance(column.wrt, str) else ",".join(column.wrt)
+            with st.spinner(f"Computing {len(values)} frames…"):
+                sweep = compute_sweep(result.expression.text, plane, tuple(result.params.items()),
+                                      (wrt,) if wrt else (), result.dtype, (name, values))
+        except (PartialsError, ResourceLimitError) as exc:
+            st.error(exc.describe(), icon=":material/error:")
+            return
+        key, grid = quantity_key(column), sweep[0].domain
+        frames_data = []
+        for frame in sweep:
+            values_ = next(c.values for c in result_columns(frame) if quantity_key(c) == key)
+            frames_data.append(_plane(values_, grid.names, axes, dict.fromkeys(grid.names, 0))
+                               if len(axes) == 2 else values_)
+        x = grid.axis(axes[0])
+        y = grid.axis(axes[1]) if len(axes) == 2 else None
+        fig = figures.animation("heatmap" if kind == "vectors" else kind, x, y, frames_data, axes,
+                                column.label, name, list(values))
+        st.plotly_chart(fig, width="stretch", key="animation_plot")
+
+
+def _slider_range(name: str, value: float) -> tuple[float, float]:
+    """The parameter slider's own range, so the animation starts where the slider does."""
+    try:
+        lo, hi = (parse_constant(p, APP_LIMITS) for p in str(st.session_state.get(f"range.{name}"))
+                  .split(",", 1))
+        if lo < hi:
+            return lo, hi
+    except (PartialsError, ValueError):
+        pass
+    return value - max(1.0, abs(value)), value + max(1.0, abs(value))
 
 
 def _default_quantity(columns: dict[str, Column]) -> str:
