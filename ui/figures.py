@@ -149,17 +149,19 @@ def animation(kind: str, x: np.ndarray, y: np.ndarray | None, frames: list[np.nd
     play = {"frame": {"duration": 120, "redraw": kind == "surface" or y is not None},
             "transition": {"duration": 0}, "fromcurrent": True, "mode": "immediate"}
     fig.update_layout(
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.08, "xanchor": "left",
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.2, "xanchor": "left",
                       "yanchor": "top", "showactive": False,
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                                   {"label": "❚❚ Pause", "method": "animate",
                                    "args": [[None], {"frame": {"duration": 0, "redraw": False},
                                                      "mode": "immediate"}]}]}],
-        sliders=[{"x": 0.18, "y": -0.04, "len": 0.82, "currentvalue": {"prefix": ""},
+        sliders=[{"x": 0.36, "y": -0.12, "len": 0.64, "xanchor": "left", "yanchor": "top",
+                  "currentvalue": {"prefix": f"{parameter} = ", "xanchor": "left",
+                                   "font": {"size": 14}},
                   "steps": [{"label": f"{v:.3g}", "method": "animate",
                              "args": [[caption(v)], {"frame": {"duration": 0, "redraw": True},
                                                      "mode": "immediate"}]} for v in values]}],
     )
     fig = _layout(fig, f"{label} as {parameter} goes from {values[0]:.6g} to {values[-1]:.6g}")
-    fig.update_layout(margin={"b": 90}, height=600)
+    fig.update_layout(margin={"b": 150}, height=660)
     return fig

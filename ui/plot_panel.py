@@ -94,7 +94,7 @@ def _plot_panel(result: PartialsResult) -> None:
     _animation_panel(result, columns[show], kind, axes, index)
 
 
-ANIMATION_AXIS = 100  # values per plotted axis in an animation: every frame travels to the browser
+ANIMATION_AXIS = 150  # values per plotted axis in an animation: every frame travels to the browser
 ANIMATION_LINE = 1000
 
 
