@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .derivatives import METHODS
+from .derivatives import DEVICES, METHODS
 from .errors import PartialsError, ResourceLimitError
 from .expression import parse_expression
 from .grid import make_grid, points_from_csv
@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     parser.add_argument("--format", choices=("json", "csv", "table", "summary"), default="json")
     parser.add_argument("--method", choices=METHODS, default="auto", help=argparse.SUPPRESS)
+    parser.add_argument("--device", choices=DEVICES, default="auto",
+                        help="where to compute: auto (CUDA when torch sees a GPU, else the CPU)")
     parser.add_argument("--max-points", type=int, default=None, metavar="N",
                         help="refuse grids with more than N points "
                              f"(default {Limits.from_env().max_points:,}; env PARTIALS_MAX_POINTS)")
@@ -106,7 +108,7 @@ def run(argv: Sequence[str]) -> tuple[PartialsResult, str]:
     from .engine import partials_on_grid  # torch loads only once the input is valid
 
     return partials_on_grid(expression, domain, args.wrt, params, dtype=args.dtype,
-                            method=args.method, limits=limits), args.format
+                            method=args.method, device=args.device, limits=limits), args.format
 
 
 def _read_file(path: str) -> str:
@@ -175,7 +177,7 @@ def to_summary(result: PartialsResult, seconds: float) -> str:
     lines = [
         f"expression: {result.expression.text}",
         f"{kind}: {', '.join(domain.names)}  shape {shape} = {domain.size:,} points",
-        f"dtype: {result.dtype}  method: {result.method}",
+        f"dtype: {result.dtype}  method: {result.method}  device: {result.device}",
         f"{'quantity':<16} {'min':>14} {'max':>14} {'non-finite':>11} {'seconds':>9}",
     ]
     for column in result_columns(result):

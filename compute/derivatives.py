@@ -15,6 +15,7 @@ BUNDLES = ("gradient", "hessian", "laplacian", "jacobian")
 # How the engine differentiates; "auto" picks "symbolic" unless the derivative graph grows too
 # large, then "batched-grad". "vmap" (torch.func) is the general reference path.
 METHODS = ("auto", "symbolic", "batched-grad", "vmap")
+DEVICES = ("auto", "cpu", "cuda")  # auto: CUDA when torch sees a GPU
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 

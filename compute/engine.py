@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .derivatives import METHODS, DerivativeRequest, parse_derivative_spec
+from .derivatives import DEVICES, METHODS, DerivativeRequest, parse_derivative_spec
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression
 from .grid import Domain, Points
@@ -27,6 +27,17 @@ from .torch_lowering import TorchFunction
 from .tree import walk
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` is CUDA when torch sees a GPU, else the CPU; asking for CUDA without one is an
+    error rather than a silent fallback."""
+    if device not in DEVICES:
+        raise PartialsError(f"device must be one of {', '.join(DEVICES)}, not '{str(device)[:20]}'")
+    available = torch.cuda.is_available()
+    if device == "cuda" and not available:
+        raise PartialsError("device 'cuda' was asked for, but torch sees no CUDA GPU here")
+    return "cuda" if device == "cuda" or (device == "auto" and available) else "cpu"
 _CHUNK_BYTES = 192 * 2**20
 
 
@@ -40,6 +51,7 @@ class PartialsResult:
     requests: tuple[DerivativeRequest, ...]
     method: str
     dtype: str
+    device: str = "cpu"  # where the numbers were computed; results always come back as NumPy
     values: dict[str, np.ndarray] = field(default_factory=dict)
     partials: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
     seconds: dict[tuple[str, tuple[str, ...]], float] = field(default_factory=dict)
@@ -129,6 +141,7 @@ def partials_on_grid(
     *,
     dtype: str = "float64",
     method: str = "auto",
+    device: str = "auto",
     chunk_points: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> PartialsResult:
@@ -143,6 +156,7 @@ def partials_on_grid(
         raise PartialsError(f"dtype must be float64 or float32, not '{dtype}'")
     if method not in METHODS:
         raise PartialsError(f"method must be one of {', '.join(METHODS)}")
+    device = resolve_device(device)
     bound = bind_names(expression, domain, params or {})
     if wrt is None:
         wrt = list(domain.names)
@@ -164,10 +178,12 @@ def partials_on_grid(
     if method in ("auto", "symbolic"):
         program = _symbolic_program(expression, indices, strict=method == "symbolic")
         method = "symbolic" if program is not None else "batched-grad"
-    result = PartialsResult(expression, domain, bound, requests, method=method, dtype=dtype)
+    result = PartialsResult(expression, domain, bound, requests, method=method, dtype=dtype,
+                            device=device)
     _allocate(result, indices, limits)
     if program is not None:
-        _run_symbolic(result, program, chunk_points or _SYMBOLIC_CHUNK)
+        _run_symbolic(result, program, chunk_points or (
+            _SYMBOLIC_CHUNK if device == "cpu" else _SYMBOLIC_CHUNK_GPU))
         return result
     chunk = chunk_points or _chunk_size(expression, indices, len(domain.names) + len(bound))
     function = TorchFunction(expression, DTYPES[dtype])
@@ -179,7 +195,8 @@ def partials_on_grid(
     return result
 
 
-_SYMBOLIC_CHUNK = 1 << 16  # points per chunk: intermediates stay in cache
+_SYMBOLIC_CHUNK = 1 << 17  # points per chunk: intermediates stay in cache (1 MiB each in float64)
+_SYMBOLIC_CHUNK_GPU = 1 << 23  # a GPU wants big launches; each block is copied back to NumPy
 
 
 def symbolic_budget(size: int, partials: int) -> int:
@@ -229,19 +246,21 @@ def _cached_program(expression: Expression, indices: tuple[tuple[str, ...], ...]
 def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int) -> None:
     """Grids go by blocks of rows with each axis as a broadcastable view — no coordinate arrays
     at all; scattered points go by flat chunks."""
-    dtype = DTYPES[result.dtype]
-    params = {name: torch.tensor(value, dtype=dtype) for name, value in result.params.items()}
+    dtype, device = DTYPES[result.dtype], torch.device(result.device)
+    params = {name: torch.tensor(value, dtype=dtype, device=device)
+              for name, value in result.params.items()}
     domain = result.domain
     shape = domain.shape
     row = math.prod(shape[1:])
     if isinstance(domain, Points) or row > 4 * chunk:
         for start in range(0, max(domain.size, 1), chunk):
             stop = min(start + chunk, domain.size)
-            env = {name: torch.from_numpy(np.ascontiguousarray(v)).to(dtype)
+            env = {name: torch.from_numpy(np.ascontiguousarray(v)).to(device=device, dtype=dtype)
                    for name, v in domain.coordinates(start, stop).items()}
             _symbolic_block(result, program, {**env, **params}, (stop - start,), slice(start, stop))
         return
-    axes = {name: torch.from_numpy(values).to(dtype) for name, values in domain.axes}
+    axes = {name: torch.from_numpy(values).to(device=device, dtype=dtype)
+            for name, values in domain.axes}
     views = {name: axes[name].reshape([-1 if j == i else 1 for j in range(len(shape))])
              for i, name in enumerate(domain.names)}
     rows = max(1, chunk // max(row, 1))
@@ -265,7 +284,7 @@ def _symbolic_block(result: PartialsResult, program: _SymbolicProgram, env: dict
             copies.append((view, targets[root]))
         else:
             targets[root] = view
-    program.program.run(env, shape, DTYPES[result.dtype], targets)
+    program.program.run(env, shape, DTYPES[result.dtype], targets, torch.device(result.device))
     for view, source in copies:
         view.copy_(source)
     share = (time.perf_counter() - t0) / len(program.roots)
@@ -311,17 +330,18 @@ def _chunk_size(expression: Expression, indices: list[tuple[str, ...]], n_inputs
 
 
 def _inputs(result: PartialsResult, start: int, stop: int, needs_grad: set[str]) -> dict[str, torch.Tensor]:
-    dtype = DTYPES[result.dtype]
+    dtype, device = DTYPES[result.dtype], torch.device(result.device)
     coords = result.domain.coordinates(start, stop)
     env: dict[str, torch.Tensor] = {}
     for name, values in coords.items():
-        tensor = torch.from_numpy(np.ascontiguousarray(values)).to(dtype)
+        tensor = torch.from_numpy(np.ascontiguousarray(values)).to(device=device, dtype=dtype)
         env[name] = tensor.requires_grad_(name in needs_grad)
     for name, value in result.params.items():
         if name in needs_grad:  # a per-point copy, so d/dparam comes out per point
-            env[name] = torch.full((stop - start,), value, dtype=dtype, requires_grad=True)
+            env[name] = torch.full((stop - start,), value, dtype=dtype, device=device,
+                                   requires_grad=True)
         else:
-            env[name] = torch.tensor(value, dtype=dtype)
+            env[name] = torch.tensor(value, dtype=dtype, device=device)
     return env
 
 

@@ -45,6 +45,10 @@ def main() -> None:
     from compute.errors import PartialsError, ResourceLimitError
     from compute.jobs import run_request
 
+    if torch.cuda.is_available():
+        # The CUDA context maps tens of GB of address space: create it before the cap, which
+        # counts from what is mapped now, so the cap limits the job and not the driver.
+        torch.zeros(1, device="cuda")
     _cap_memory()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     _send(stdout, "ready")

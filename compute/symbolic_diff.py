@@ -327,11 +327,18 @@ class Program:
         return tuple(op[2:]) if op[0] in ("call", "cmp") else tuple(op[1:])
 
     def run(self, env: Mapping[str, torch.Tensor], shape: tuple[int, ...], dtype: torch.dtype,
-            out: Mapping[int, torch.Tensor]) -> None:
+            out: Mapping[int, torch.Tensor], device: torch.device | None = None) -> None:
         """Write each root's value, broadcast to ``shape``, into ``out[root]`` (inputs may be
-        broadcastable views). A root computed at full size by a binary operation is written in
-        place by that operation — one pass over memory fewer per result than computing then
-        copying, which is most of the cost when a function is cheap."""
+        broadcastable views on ``device``; ``out`` may live elsewhere, e.g. NumPy memory for a
+        CUDA run). A root computed at full size by a binary operation is written in place by
+        that operation — one pass over memory fewer per result than computing then copying,
+        which is most of the cost when a function is cheap."""
+        device = device or torch.device("cpu")
+
+        def tensor(value) -> torch.Tensor:
+            return value if isinstance(value, torch.Tensor) else torch.tensor(
+                value, dtype=dtype, device=device)
+
         values: dict[int, object] = {}
         written: set[int] = set()
         ops = self.graph.ops
@@ -347,26 +354,27 @@ class Program:
             elif kind in _BINARY:
                 a, b = values[op[1]], values[op[2]]
                 if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
-                    a = torch.tensor(a, dtype=dtype)  # IEEE semantics: 1/0 is inf, not an error
+                    a = tensor(a)  # IEEE semantics: 1/0 is inf, not an error
                 target = out.get(i)
-                if target is not None and isinstance(a, torch.Tensor) and _fills(a, b, shape):
+                if (target is not None and isinstance(a, torch.Tensor) and a.device == target.device
+                        and _fills(a, b, shape)):
                     values[i] = _BINARY_OUT[kind](a, b, out=target)
                     written.add(i)
                 else:
                     values[i] = _BINARY[kind](a, b)
             elif kind == "cmp":
-                values[i] = _COMPARE[op[1]](_tensor(values[op[2]], dtype), values[op[3]])
+                values[i] = _COMPARE[op[1]](tensor(values[op[2]]), values[op[3]])
             elif kind == "where":
                 cond, a, b = (values[j] for j in op[1:])
-                values[i] = torch.where(_tensor(cond, dtype).bool(), _tensor(a, dtype), _tensor(b, dtype))
+                values[i] = torch.where(tensor(cond).bool(), tensor(a), tensor(b))
             else:  # call
-                args = [_tensor(values[j], dtype) for j in op[2:]]
+                args = [tensor(values[j]) for j in op[2:]]
                 values[i] = TORCH_FUNCTIONS[op[1]](*args)
             for dead in self.free_after.get(step, ()):
                 values.pop(dead, None)
         for r in self.roots:
             if r not in written:
-                out[r].copy_(_tensor(values[r], dtype).expand(shape))
+                out[r].copy_(tensor(values[r]).expand(shape))
 
 
 def _fills(a: torch.Tensor, b: object, shape: tuple[int, ...]) -> bool:
@@ -378,7 +386,4 @@ def _fills(a: torch.Tensor, b: object, shape: tuple[int, ...]) -> bool:
     return (a.dim() == b.dim() == len(shape)
             and all(max(m, n) == s for m, n, s in zip(a.shape, b.shape, shape, strict=True)))
 
-
-def _tensor(value, dtype: torch.dtype) -> torch.Tensor:
-    return value if isinstance(value, torch.Tensor) else torch.tensor(value, dtype=dtype)
 

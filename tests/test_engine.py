@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from compute import (
     Limits,
@@ -15,6 +16,7 @@ from compute import (
     points_from_csv,
 )
 from compute.grid import parse_grid_spec
+from conftest import run_cli
 
 
 def test_grid_axes_keep_variable_order_and_shape() -> None:
@@ -152,3 +154,42 @@ def test_auto_falls_back_to_autograd_when_symbolic_derivatives_swell(monkeypatch
     np.testing.assert_allclose(auto.partial("x,x,x,x"), reference.partial("x,x,x,x"), rtol=1e-12)
     with pytest.raises(PartialsError, match="too large"):
         partials_on_grid(product, grid, ["x,x,x,x"], method="symbolic")
+
+
+def test_device_auto_is_the_cpu_without_a_gpu_and_cuda_is_never_a_silent_fallback() -> None:
+    from compute.engine import resolve_device
+
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(PartialsError, match="device must be one of"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(PartialsError, match="no CUDA GPU"):
+            partials_on_grid("t*k", make_grid({"t": "1, 2", "k": "3"}), ["k"], device="cuda")
+    result = partials_on_grid("t*k", make_grid({"t": "1, 2", "k": "3"}), ["k"], device="cpu")
+    assert result.device == "cpu" and result.partial("k").tolist() == [[1.0], [2.0]]
+
+
+def test_the_cli_names_the_device_and_refuses_a_missing_gpu() -> None:
+    summary = run_cli("t*k", "--var", "t=1,2", "--var", "k=3", "--format", "summary",
+                      "--device", "cpu")
+    assert summary.returncode == 0 and "device: cpu" in summary.stdout
+    if not torch.cuda.is_available():
+        missing = run_cli("t*k", "--var", "t=1,2", "--var", "k=3", "--device", "cuda")
+        assert missing.returncode == 2
+        assert missing.stderr.strip() == ("error: device 'cuda' was asked for, but torch sees no "
+                                          "CUDA GPU here")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (none in CI)")
+@pytest.mark.parametrize("method", ["symbolic", "batched-grad", "vmap"])
+def test_cuda_gives_the_cpu_numbers(method: str) -> None:
+    text = "exp(-t*k/4)*sin(t + k) + log(1 + t**2*k**2) + where(t > k, t, k)*a"
+    grid = make_grid({"t": "linspace(-2, 2, 301)", "k": "linspace(0.5, 3, 257)"})
+    wrt = ["t", "k", "t,k", "k,k,k", "a"]
+    cpu = partials_on_grid(text, grid, wrt, {"a": 0.5}, method=method, device="cpu")
+    gpu = partials_on_grid(text, grid, wrt, {"a": 0.5}, method=method, device="cuda")
+    assert gpu.device == "cuda"
+    for key, values in cpu.partials.items():
+        np.testing.assert_allclose(gpu.partials[key], values, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(gpu.value(), cpu.value(), rtol=1e-13, atol=1e-13)
