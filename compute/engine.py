@@ -27,6 +27,7 @@ from .torch_lowering import TorchFunction
 from .tree import walk
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
+_CHUNK_BYTES = 192 * 2**20
 
 
 def resolve_device(device: str) -> str:
@@ -38,7 +39,6 @@ def resolve_device(device: str) -> str:
     if device == "cuda" and not available:
         raise PartialsError("device 'cuda' was asked for, but torch sees no CUDA GPU here")
     return "cuda" if device == "cuda" or (device == "auto" and available) else "cpu"
-_CHUNK_BYTES = 192 * 2**20
 
 
 @dataclass

@@ -34,8 +34,9 @@ def sweep_values(start: float, stop: float, frames: int) -> tuple[float, ...]:
 
 def thinned_plane(grid: Grid, axes: Sequence[str], index: Mapping[str, int],
                   max_per_axis: int) -> tuple[tuple[str, tuple[float, ...]], ...]:
-    """The sub-grid a plot shows: each plotted axis thinned to at most ``max_per_axis`` values
-    (the same every-k-th thinning as the plot), every other variable at its slice value."""
+    """The sub-grid a plot shows: each plotted axis thinned to every k-th value (at most
+    ``max_per_axis`` of them, as the plots thin large grids), every other variable at its slice
+    value."""
     plane = []
     for name, values in grid.axes:
         if name in axes:
@@ -62,7 +63,7 @@ def partials_over_sweep(
     if name not in params:
         raise PartialsError(f"'{name}' is not a parameter of this view — only parameters sweep")
     if not 1 <= len(values) <= MAX_FRAMES:
-        raise PartialsError(f"an animation has 2 to {MAX_FRAMES} frames, not {len(values)}")
+        raise PartialsError(f"a sweep has 1 to {MAX_FRAMES} values, not {len(values)}")
     if domain.size * len(values) > limits.max_points:
         raise ResourceLimitError(
             f"{len(values)} frames × {domain.size:,} points is over the limit of "
