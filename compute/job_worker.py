@@ -1,16 +1,14 @@
-"""Compute worker: length-prefixed pickles in on stdin, answers out on stdout.
+"""Compute worker: requests in on stdin, answers out on stdout (framed by :mod:`compute.wire`).
 
 Started by :mod:`compute.jobs`. It loads torch, fixes its thread count, then caps its address
 space so that a job asking for too much memory fails here, not in the server.
 """
 
 import os
-import pickle
 import resource
-import struct
 import sys
 
-_HEADER = struct.Struct("!Q")
+from compute.wire import decode, encode
 
 
 def _cap_memory() -> None:
@@ -23,17 +21,21 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _read(stream, n: int) -> bytes:
-    data = stream.read(n)
-    if len(data) < n:
-        raise EOFError
-    return data
-
-
 def _send(stream, message) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    for frame in encode(message):
+        stream.write(frame)
     stream.flush()
+
+
+def _receive(stream):
+    def read(n: int) -> bytes | None:
+        data = stream.read(n)
+        return data if len(data) == n else None
+
+    message = decode(read)
+    if message is None:
+        raise EOFError
+    return message
 
 
 def main() -> None:
@@ -54,8 +56,7 @@ def main() -> None:
     _send(stdout, "ready")
     while True:
         try:
-            (length,) = _HEADER.unpack(_read(stdin, _HEADER.size))
-            request, limits = pickle.loads(_read(stdin, length))
+            request, limits = _receive(stdin)
         except EOFError:
             return
         try:

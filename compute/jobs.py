@@ -7,6 +7,11 @@ kills it when a job passes its time limit and starts a fresh one on demand. Smal
 cost estimate made before anything is allocated — run inline, because a worker round trip
 costs milliseconds and pickling.
 
+The time limit counts the worker's CPU time, not the clock: workers run at low priority, so on a
+busy server a job that needs one second may wait many seconds for the CPU, and it must not be
+killed for other users' load. A much longer wall-clock limit still catches a job that cannot make
+progress at all (a stalled or thrashing worker).
+
 Requests carry only validated plain data (strings, tuples of floats); the worker validates them
 again with the same parser. Answers are pickles from our own worker process.
 """
@@ -16,11 +21,11 @@ from __future__ import annotations
 import os
 import pickle
 import select
-import struct
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +35,11 @@ from .expression import Expression, parse_expression
 from .grid import make_grid, make_points, parse_grid_spec
 from .limits import Limits
 from .tree import walk
+from .wire import decode, encode
 
-_HEADER = struct.Struct("!Q")
+_PIPE_BYTES = 1 << 20  # results are tens of MB: fewer, larger reads while other threads hold the GIL
+_POLL_SECONDS = 0.2  # how often the worker's CPU time is checked while a job runs
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,8 @@ class JobRequest:
 
 @dataclass(frozen=True)
 class JobLimits:
-    seconds: float = 20.0  # a job's own run time, once a worker has it
+    seconds: float = 20.0  # a job's own CPU time (per worker thread), once a worker has it
+    wall_seconds: float = 120.0  # its time on the clock, however busy the server is
     queue_seconds: float = 90.0  # how long a job may wait for a free worker before it is turned away
     memory_bytes: int = 3 * 2**30
     inline_cost: float = 3e7  # estimated node-evaluations below which a job runs in-thread
@@ -60,7 +69,8 @@ class JobLimits:
     @classmethod
     def from_env(cls) -> JobLimits:
         values = {}
-        for name, cast in (("seconds", float), ("queue_seconds", float), ("memory_bytes", int),
+        for name, cast in (("seconds", float), ("wall_seconds", float), ("queue_seconds", float),
+                           ("memory_bytes", int),
                            ("inline_cost", float), ("max_cost", float), ("workers", int),
                            ("threads_per_worker", int)):
             raw = os.environ.get(f"PARTIALS_JOB_{name.upper()}")
@@ -132,36 +142,55 @@ class _Worker:
             [sys.executable, "-m", "compute.job_worker"], cwd=root, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
+        _widen_pipe(self.process.stdout.fileno())
         if self.receive(time.monotonic() + 120) != "ready":
             self.kill()
             raise OSError("a compute worker did not start")
 
     def send(self, message: object) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self.process.stdin.write(_HEADER.pack(len(data)) + data)
+        for frame in encode(message):
+            self.process.stdin.write(frame)
         self.process.stdin.flush()
 
-    def receive(self, deadline: float) -> object:
-        header = self._read(_HEADER.size, deadline)
-        if header is None:
-            return None
-        (length,) = _HEADER.unpack(header)
-        body = self._read(length, deadline)
-        return None if body is None else pickle.loads(body)
+    def receive(self, deadline: float, over_budget: Callable[[], bool] | None = None) -> object:
+        """The next message, or None when the deadline passes, ``over_budget()`` turns true
+        (checked while no answer has started to arrive) or the worker dies."""
+        first = [True]
 
-    def _read(self, n: int, deadline: float) -> bytes | None:
+        def read(n: int) -> bytearray | None:
+            waiting, first[0] = first[0], False
+            return self._read(n, deadline, over_budget if waiting else None)
+
+        return decode(read)
+
+    def _read(self, n: int, deadline: float, over_budget: Callable[[], bool] | None = None
+              ) -> bytes | None:
         fd = self.process.stdout.fileno()
-        chunks, got = [], 0
+        buffer = bytearray(n)
+        view, got = memoryview(buffer), 0
         while got < n:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0:
                 return None
-            chunk = os.read(fd, min(n - got, 1 << 20))
-            if not chunk:
+            wait = left if over_budget is None else min(left, _POLL_SECONDS)
+            if not select.select([fd], [], [], wait)[0]:
+                if over_budget is not None and over_budget():
+                    return None
+                continue
+            count = os.readv(fd, [view[got:got + _PIPE_BYTES]])
+            if not count:
                 return None
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
+            got += count
+        return buffer
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the worker has used so far (all its threads), where /proc tells."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime + stime
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -171,6 +200,16 @@ class _Worker:
         self.process.wait(timeout=10)
         for stream in (self.process.stdin, self.process.stdout):
             stream.close()
+
+
+def _widen_pipe(fd: int) -> None:
+    """Linux lets a pipe hold up to 1 MiB (the default is 64 KiB); elsewhere this does nothing."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+    except (ImportError, OSError):
+        pass
 
 
 class JobPool:
@@ -213,19 +252,35 @@ class JobPool:
             raise ResourceLimitError(
                 f"the server is busy with other heavy jobs (waited {self.limits.queue_seconds:g} s "
                 "for a free worker) — try again shortly")
+        cpu_limit = self.limits.seconds * self.limits.threads_per_worker
+        started_cpu = worker.cpu_seconds()
+        if started_cpu is None:  # no /proc: the clock is all there is
+            deadline, over_budget = time.monotonic() + self.limits.seconds, None
+        else:
+            deadline = time.monotonic() + self.limits.wall_seconds
+
+            def over_budget() -> bool:
+                used = worker.cpu_seconds()
+                return used is not None and used - started_cpu > cpu_limit
+
         try:
             worker.send((request, limits))
-            answer = worker.receive(time.monotonic() + self.limits.seconds)
+            answer = worker.receive(deadline, over_budget)
         except (OSError, EOFError, pickle.UnpicklingError):
             answer = None
         if answer is None:
-            timed_out = worker.alive()
+            alive = worker.alive()
+            out_of_time = over_budget is None or over_budget()
             worker.kill()
             self._release(None)
-            if timed_out:
+            if alive and out_of_time:
                 raise ResourceLimitError(
-                    f"stopped after {self.limits.seconds:g} s (the time limit) — try a smaller "
-                    "grid or fewer partials")
+                    f"stopped after {self.limits.seconds:g} s of computing (the time limit) — try "
+                    "a smaller grid or fewer partials")
+            if alive:
+                raise ResourceLimitError(
+                    f"stopped: the server is too busy to finish this job within "
+                    f"{self.limits.wall_seconds:g} s — try again shortly, or use a smaller grid")
             raise ResourceLimitError("the job ran out of memory and was stopped")
         self._release(worker)
         status, payload = answer

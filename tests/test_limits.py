@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 
@@ -98,6 +100,42 @@ def test_a_job_is_turned_away_when_no_worker_frees_up_in_time() -> None:
         pool.close()
 
 
+def _idle_worker_pid(pool: JobPool) -> int:
+    """Run a job so that the pool has a started, idle worker, and return its process id."""
+    assert run_job(MEDIUM, LIMITS, pool).partial("x").shape == (300, 300)
+    return pool._idle[0].process.pid
+
+
+def test_the_time_limit_counts_computing_not_waiting_for_the_cpu() -> None:
+    """A worker starved of CPU by other load (here: stopped outright for 2.5 s) is not killed by
+    a 1-s limit, because it has not computed for 1 s."""
+    pool = JobPool(JobLimits(seconds=1, wall_seconds=60, inline_cost=1e4, workers=1))
+    try:
+        pid = _idle_worker_pid(pool)
+        os.kill(pid, signal.SIGSTOP)
+        threading.Timer(2.5, os.kill, (pid, signal.SIGCONT)).start()
+        start = time.perf_counter()
+        result = run_job(MEDIUM, LIMITS, pool)
+        assert time.perf_counter() - start > 2.0  # longer than the limit on the clock
+        assert result.partial("x")[0, 299] == 1.0  # ∂(x·y)/∂x = y
+        assert pool._idle[0].process.pid == pid  # the same worker, not a restarted one
+    finally:
+        pool.close()
+
+
+def test_a_job_that_cannot_progress_is_stopped_at_the_wall_clock_limit() -> None:
+    pool = JobPool(JobLimits(seconds=10, wall_seconds=1, inline_cost=1e4, workers=1))
+    try:
+        os.kill(_idle_worker_pid(pool), signal.SIGSTOP)
+        start = time.perf_counter()
+        with pytest.raises(ResourceLimitError, match="too busy to finish this job within 1 s"):
+            run_job(MEDIUM, LIMITS, pool)
+        assert time.perf_counter() - start < 10
+        assert run_job(MEDIUM, LIMITS, pool).partial("x").shape == (300, 300)  # a fresh worker
+    finally:
+        pool.close()
+
+
 def test_absurd_jobs_are_refused_before_starting() -> None:
     pool = JobPool(JobLimits(max_cost=1e6))
     start = time.perf_counter()
@@ -110,8 +148,10 @@ def test_limits_come_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("PARTIALS_MAX_POINTS", "1234")
     monkeypatch.setenv("PARTIALS_JOB_SECONDS", "7.5")
     monkeypatch.setenv("PARTIALS_JOB_QUEUE_SECONDS", "45")
+    monkeypatch.setenv("PARTIALS_JOB_WALL_SECONDS", "300")
     assert Limits.from_env().max_points == 1234
     assert JobLimits.from_env().seconds == 7.5
+    assert JobLimits.from_env().wall_seconds == 300
     assert JobLimits.from_env().queue_seconds == 45
 
 
