@@ -151,3 +151,22 @@ def test_code_export_is_shown() -> None:
     at = open_app()
     code = [c.value for c in at.code if "torch.func" in c.value]
     assert code and "vmap(grad(f, argnums=1))" in code[0]
+
+
+def test_a_large_table_previews_numbers_with_short_grid_headers() -> None:
+    """Above 2,500 cells a table is an interactive grid: its headers are the grid values, short
+    but distinct, its cells stay numbers (exact: ∂(x·y)/∂x = y) shown to the chosen digits."""
+    at = open_app(f="x*y + x", **{"var.x": "linspace(-2, 2, 200)", "var.y": "0.25, 1e-6, 3, 4, 5, "
+                                  "6, 7, 8, 9, 10, 11, 12, 13, 14, 15"}, wrt="x")
+    assert not at.exception
+    frames = [d.value for d in at.dataframe]
+    assert len(frames) == 2  # f and ∂f/∂x
+    partial = frames[1]
+    assert list(partial.index[:4]) == ["-2", "-1.98", "-1.96", "-1.94"]  # not -1.979899497487437
+    assert len(set(partial.index)) == 200
+    assert list(partial.columns[:3]) == ["0.25", "1e-06", "3"]  # typed values, exactly
+    ys = [0.25, 1e-6, *range(3, 16)]
+    assert partial.to_numpy().tolist() == [[y + 1.0 for y in ys]] * 200  # ∂f/∂x = y + 1
+    assert at.dataframe[1].proto.columns.count('"format": "%.10g"') == len(ys)  # the digits control
+    at.number_input(key="digits").set_value(4).run()
+    assert at.dataframe[1].proto.columns.count('"format": "%.4g"') == len(ys)

@@ -33,14 +33,41 @@ def format_number(value: float, digits: int = 10) -> str:
     return f"{value:.{digits}g}"
 
 
+def axis_labels(values, digits: int) -> list[str]:
+    """Grid values as headers: exactly as typed when that takes at most ``digits`` significant
+    digits ("0.25", "1e-06"); otherwise the fewest digits that still tell neighbours apart
+    ("-1.98", not "-1.979899497487437"). The CSV keeps every value in full."""
+    floats = [float(v) for v in values]
+    for used in range(1, digits + 1):
+        labels = [format_number(v, used) for v in floats]
+        if all(float(label) == v for label, v in zip(labels, floats, strict=True)
+               if math.isfinite(v)):
+            return labels
+    for used in range(min(4, digits), 18):
+        labels = [format_number(v, used) for v in floats]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [repr(v) for v in floats]
+
+
 def formatted(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
     """A copy with every number as text, labels included (no '2.0' headers for the grid 2)."""
     text = frame.map(lambda v: format_number(float(v), digits))
     corner = f"{frame.index.name} \\ {frame.columns.name}" if frame.columns.name else frame.index.name
-    text.index = pd.Index([format_number(float(v), digits) for v in frame.index], name=corner)
-    text.columns = pd.Index([format_number(float(v), digits) for v in frame.columns],
-                            name=frame.columns.name)
+    text.index = pd.Index(axis_labels(frame.index, digits), name=corner)
+    text.columns = pd.Index(axis_labels(frame.columns, digits), name=frame.columns.name)
     return text
+
+
+def preview_grid(frame: pd.DataFrame, digits: int, wide: bool) -> tuple[pd.DataFrame, dict]:
+    """A large table's preview for ``st.dataframe``: numbers stay numbers (sortable, copyable),
+    shown to the chosen significant digits; a wide table's grid values become short headers."""
+    if wide:
+        frame = frame.copy()
+        frame.index = pd.Index(axis_labels(frame.index, digits), name=frame.index.name)
+        frame.columns = pd.Index(axis_labels(frame.columns, digits), name=frame.columns.name)
+    number = st.column_config.NumberColumn(format=f"%.{digits}g")
+    return frame, {str(name): number for name in frame.columns}
 
 
 def latex_label(column: Column) -> str:
@@ -136,7 +163,8 @@ def render_tables(result: PartialsResult, text: str) -> None:
             st.caption(f"{column.label}: {_stats(column.values, digits)} · showing the first "
                        f"{' × '.join(f'{n:,}' for n in preview.shape)} of {shape} — the CSV has "
                        "everything")
-            st.dataframe(preview, width="stretch", height=320)
+            shown, config = preview_grid(preview, digits, wide)
+            st.dataframe(shown, width="stretch", height=320, column_config=config)
 
 
 def _stats(values: np.ndarray, digits: int) -> str:
