@@ -113,3 +113,46 @@ def test_the_explorer_plays_a_parameter_sweep() -> None:
     last = _floats(frames[-1]["data"][0]["z"])
     assert np.array_equal(last, np.array([[4, 4, 4], [16, 16, 16]], dtype=np.float32))
     assert figure["data"][0]["zmin"] == 0 and figure["data"][0]["zmax"] == 16
+
+
+def test_a_playing_animation_travels_in_the_share_link() -> None:
+    clear_results()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for key, value in {"f": "a*x*y**2", "var.x": "0, 1, 2", "var.y": "1, 2", "param.a": "1",
+                       "range.a": "0, 4", "wrt": "x", "plot": "heatmap"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert "anim" not in at.query_params  # nothing plays: the link says nothing
+    at.number_input(key="anim.to.a").set_value(3.0).run()
+    at.number_input(key="anim.frames").set_value(4).run()
+    at.toggle(key="anim.on").set_value(True).run()
+    assert at.query_params["anim"] == "a, 0.0, 3.0, 4"
+    link = dict(at.query_params)
+
+    clear_results()
+    other = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for key, value in link.items():
+        other.query_params[key] = value
+    other.run()
+    assert not other.exception and not other.error
+    assert other.toggle(key="anim.on").value is True
+    frames = _figure(other, "anim")["frames"]
+    assert [f["name"] for f in frames] == ["a = 0", "a = 1", "a = 2", "a = 3"]
+    # ∂f/∂x = a·y² on y = 1, 2 (Plotly's z is (y, x)): a = 3 gives 3 and 12
+    assert np.array_equal(_floats(frames[-1]["data"][0]["z"]),
+                          np.array([[3, 3, 3], [12, 12, 12]], dtype=np.float32))
+
+
+@pytest.mark.parametrize("anim", ["a, 0, 3", "a, 0, 3, x", "__class__, 0, 1, 5", "a, 0, 1e999, 5",
+                                  "b, 0, 1, 5"])
+def test_a_bad_animation_in_a_link_is_left_out_and_the_page_works(anim: str) -> None:
+    clear_results()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for key, value in {"f": "a*x", "var.x": "0, 1", "param.a": "1", "wrt": "x",
+                       "anim": anim}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.toggle(key="anim.on").value is False
+    assert "anim" not in at.query_params
+    assert at.table  # results as usual

@@ -13,6 +13,7 @@ from compute.grid import parse_grid_spec
 from .compute_cache import APP_LIMITS, compute_on_grid, compute_on_points, grid_size
 from .inputs import (
     Inputs,
+    animation_state,
     derivatives_input,
     function_input,
     points_input,
@@ -56,7 +57,8 @@ def render() -> None:
     st.session_state["_view"] = state
     st.session_state["_written"] = sync_query_params(st.query_params, state)
     with share_col.popover("Share", icon=":material/share:", width="stretch"):
-        st.markdown("This link opens the same function, grids, parameters, partials and plot:")
+        st.markdown("This link opens the same function, grids, parameters, partials and plot "
+                    "(and animation, when one plays):")
         st.code(share_url(st.context.url or "", state), language=None, wrap_lines=True)
 
 
@@ -142,4 +144,5 @@ def _view_state(inputs: Inputs) -> ViewState:
         axes=st.session_state.get("axes") or "",
         at=slice_positions(),
         digits="" if digits == 10 else str(digits),
+        anim=animation_state(dict(s.get("params", ()))),
     )

@@ -81,7 +81,8 @@ constants `pi` and `e`; comparisons `< <= > >=` only inside `where(cond, a, b)`.
 respect to grid variables or parameters; bundles: """ + ", ".join(f"`{b}`" for b in BUNDLES) + """.
 
 **Share-link keys** (v=1) `f` · `var.NAME` · `param.NAME` · `range.NAME` · `mode` ·
-`pts.NAME` · `wrt` (repeated) · `dtype` · `plot` · `show` · `axes` · `at.NAME` · `digits`;
+`pts.NAME` · `wrt` (repeated) · `dtype` · `plot` · `show` · `axes` · `at.NAME` · `digits` ·
+`anim` ("NAME, FROM, TO, FRAMES": a playing animation);
 the Compare page uses `fa`, `fb`, `var.NAME`, `pa.NAME`, `pb.NAME`, `wrt`.
 
 **Command line**""")

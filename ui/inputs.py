@@ -27,6 +27,7 @@ from compute import (
 )
 from compute.derivatives import BUNDLES
 from compute.language import FUNCTIONS
+from compute.sweep import MAX_FRAMES
 
 from .compute_cache import APP_LIMITS
 from .url_state import ViewState
@@ -79,9 +80,22 @@ def slice_positions() -> tuple[tuple[str, str], ...]:
                  if k.startswith("at.") and isinstance(v, float))
 
 
+def animation_state(parameters) -> str:
+    """The playing animation as a link value (``anim``), or "" when none plays."""
+    memory = _memory()
+    name = memory.get("anim.param")
+    if not memory.get("anim.on") or name not in parameters:
+        return ""
+    start, stop = memory.get(f"anim.from.{name}"), memory.get(f"anim.to.{name}")
+    if not isinstance(start, float) or not isinstance(stop, float):
+        return ""
+    return f"{name}, {start!r}, {stop!r}, {memory.get('anim.frames', 20)}"
+
+
 _VIEW_KEYS = ("fn", "mode", "d1", "higher", "bundles", "dtype", "plot", "show", "axes", "digits",
               "axis_x", "axis_y", "line_all")
-_VIEW_PREFIXES = ("var.", "role.", "param.", "slider.", "range.", "at.", "slice.", "pts_editor.")
+_VIEW_PREFIXES = ("var.", "role.", "param.", "slider.", "range.", "at.", "slice.", "pts_editor.",
+                  "anim.")
 
 
 def seed_from_link(state: ViewState) -> None:
@@ -115,6 +129,14 @@ def seed_from_link(state: ViewState) -> None:
             memory[f"at.{name}"] = parse_constant(value, APP_LIMITS)
     if state.digits.isdigit() and 3 <= int(state.digits) <= 17:
         memory["digits"] = int(state.digits)
+    if state.anim:
+        name, start, stop, frames = (p.strip() for p in state.anim.split(","))
+        with contextlib.suppress(PartialsError):  # a bad number: the animation stays closed
+            memory[f"anim.from.{name}"] = parse_constant(start, APP_LIMITS)
+            memory[f"anim.to.{name}"] = parse_constant(stop, APP_LIMITS)
+            memory["anim.param"] = name
+            memory["anim.frames"] = min(max(int(frames), 2), MAX_FRAMES)
+            memory["anim.on"] = True
 
 
 def function_input() -> tuple[str, Expression | None]:

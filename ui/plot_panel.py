@@ -18,7 +18,7 @@ from compute.tables import Column, result_columns
 
 from . import figures
 from .compute_cache import APP_LIMITS, compute_sweep
-from .inputs import remember, remembered, slice_positions
+from .inputs import animation_state, remember, remembered, slice_positions
 from .url_state import sync_query_params
 
 KIND_LABELS = {"surface": "3D surface", "heatmap": "Heatmap", "contour": "Contours",
@@ -37,7 +37,8 @@ def plot_panel(result: PartialsResult) -> None:
     if view is not None:  # a fragment rerun still keeps the address bar in step with the view
         view = dataclasses.replace(view, plot=st.session_state.get("plot") or view.plot,
                                    show=st.session_state.get("show") or "",
-                                   axes=st.session_state.get("axes") or "", at=slice_positions())
+                                   axes=st.session_state.get("axes") or "", at=slice_positions(),
+                                   anim=animation_state(result.params))
         st.session_state["_view"] = view
         st.session_state["_written"] = sync_query_params(st.query_params, view)
 
@@ -103,15 +104,25 @@ def _animation_panel(result: PartialsResult, column: Column, kind: str, axes: tu
     """Sweep one parameter across a range and play the plotted quantity as it changes."""
     if not result.params:
         return
-    with st.expander("Animate a parameter", icon=":material/animation:"):
-        names = list(result.params)
+    names = list(result.params)
+    if remembered("anim.param", names[0]) not in names:  # no longer a parameter (or a bad link)
+        st.session_state["anim.param"] = names[0]
+        st.session_state["anim.on"] = False
+    playing = bool(remembered("anim.on", False))
+    with st.expander("Animate a parameter", icon=":material/animation:", expanded=playing):
         pick, start_col, stop_col, frames_col = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
         name = pick.selectbox("Parameter", names, key="anim.param")
         lo, hi = _slider_range(name, result.params[name])
-        start = start_col.number_input("From", value=lo, format="%g", key=f"anim.from.{name}")
-        stop = stop_col.number_input("To", value=hi, format="%g", key=f"anim.to.{name}")
-        frames = frames_col.number_input("Frames", 2, MAX_FRAMES, 20, key="anim.frames")
-        if not st.toggle(f"Play {column.label} as {name} changes", key="anim.on"):
+        remembered(f"anim.from.{name}", lo)
+        remembered(f"anim.to.{name}", hi)
+        remembered("anim.frames", 20)
+        start = start_col.number_input("From", format="%g", key=f"anim.from.{name}")
+        stop = stop_col.number_input("To", format="%g", key=f"anim.to.{name}")
+        frames = frames_col.number_input("Frames", 2, MAX_FRAMES, key="anim.frames")
+        on = st.toggle(f"Play {column.label} as {name} changes", key="anim.on")
+        for key in ("anim.param", f"anim.from.{name}", f"anim.to.{name}", "anim.frames", "anim.on"):
+            remember(key)
+        if not on:
             st.caption("Computes the plotted quantity once per frame (on the plotted points only), "
                        "then plays it in the browser.")
             return

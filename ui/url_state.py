@@ -5,7 +5,8 @@
 Keys (v=1): ``f`` function · ``mode`` grid|points · ``var.NAME`` grid spec · ``param.NAME``
 value · ``range.NAME`` slider range "lo, hi" · ``pts.NAME`` point values "1, 2, 3" · ``wrt``
 (repeated) derivative specs · ``dtype`` · ``plot`` kind · ``show`` plotted quantity · ``axes``
-plotted variables "x, y" · ``at.NAME`` slice value · ``digits``.
+plotted variables "x, y" · ``at.NAME`` slice value · ``digits`` · ``anim`` a playing parameter
+animation "NAME, FROM, TO, FRAMES".
 
 A link is untrusted: this module only reads strings with size caps and drops unknown keys. The
 values then go through the same widgets and validation as typed text.
@@ -43,6 +44,7 @@ class ViewState:
     axes: str = ""
     at: tuple[tuple[str, str], ...] = field(default=())
     digits: str = ""
+    anim: str = ""
 
     def to_query(self) -> dict[str, str | list[str]]:
         """Query parameters for this view, leaving out what equals the defaults."""
@@ -57,7 +59,7 @@ class ViewState:
             q["wrt"] = list(self.wrt)
         for key, value, default in (("dtype", self.dtype, "float64"), ("plot", self.plot, "surface"),
                                     ("show", self.show, ""), ("axes", self.axes, ""),
-                                    ("digits", self.digits, "")):
+                                    ("digits", self.digits, ""), ("anim", self.anim, "")):
             if value != default:
                 q[key] = value
         return q
@@ -115,8 +117,21 @@ def read_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str
         axes=one("axes")[:200],
         at=tuple(groups["at"]),
         digits=one("digits")[:3],
+        anim=_animation(one("anim"), notes),
     )
     return state, notes
+
+
+def _animation(text: str, notes: list[str]) -> str:
+    """``NAME, FROM, TO, FRAMES`` with a valid name and a whole number of frames, or nothing
+    (the numbers themselves are checked like typed ones when the page seeds its widgets)."""
+    if not text:
+        return ""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) == 4 and _NAME.match(parts[0]) and parts[3].isdigit() and len(text) <= 200:
+        return ", ".join(parts)
+    notes.append("'anim' in the link should read 'NAME, FROM, TO, FRAMES'; it was ignored")
+    return ""
 
 
 def share_url(base: str, state: ViewState) -> str:
