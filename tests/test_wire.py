@@ -25,12 +25,13 @@ def _through_a_stream(message: object) -> object:
 def test_arrays_travel_out_of_band_and_come_back_equal_and_writable() -> None:
     grid = np.arange(12.0).reshape(3, 4)
     message = ("ok", {"f": grid, "strided": grid[:, ::2], "empty": np.zeros((0, 3)),
-                      "ints": np.arange(5, dtype=np.int32), "text": "∂f/∂x"})
+                      "fortran": np.asfortranarray(grid), "ints": np.arange(5, dtype=np.int32),
+                      "text": "∂f/∂x"})
     frames = encode(message)
-    assert len(frames) == 2 + 3  # counts, pickle, then one buffer per contiguous array
+    assert len(frames) == 2 + 4  # counts, pickle, then one buffer per contiguous array
     status, payload = _through_a_stream(message)
     assert status == "ok" and payload["text"] == "∂f/∂x"
-    for name in ("f", "strided", "empty", "ints"):
+    for name in ("f", "strided", "empty", "fortran", "ints"):
         assert payload[name].dtype == message[1][name].dtype
         np.testing.assert_array_equal(payload[name], message[1][name])
     payload["f"][0, 0] = -1.0  # the server may scale or mask results in place
