@@ -47,7 +47,8 @@ _STABLE_FACTORY = '''def stable(forward, derivative):
 '''
 _STABLE = {  # the same definitions as compute/stable_ops.py
     "sigmoid": "sigmoid = stable(torch.sigmoid, lambda x: sigmoid(x) * sigmoid(-x))",
-    "tanh": "tanh = stable(torch.tanh, lambda x: torch.cosh(x).pow(-2))",
+    "sech": "sech = stable(lambda x: torch.cosh(x).reciprocal(), lambda x: -sech(x) * tanh(x))",
+    "tanh": "tanh = stable(torch.tanh, lambda x: sech(x) * sech(x))",
     "softplus": "softplus = stable(lambda x: torch.logaddexp(x, torch.zeros_like(x)), "
                 "lambda x: sigmoid(x))",
     "atanh": "atanh = stable(torch.atanh, lambda x: ((1 - x) * (1 + x)).reciprocal())",
@@ -170,7 +171,10 @@ def torch_snippet(
         "torch.set_default_dtype(torch.float64)",
         "",
     ]
-    used = printer.helpers | ({"sigmoid"} if "softplus" in printer.helpers else set())
+    used = set(printer.helpers)
+    for helper, needs in (("softplus", {"sigmoid"}), ("tanh", {"sech"}), ("sech", {"tanh"})):
+        if helper in printer.helpers:
+            used |= needs
     stable = [h for h in _STABLE if h in used]
     if stable:
         out += [_STABLE_FACTORY, *[_STABLE[h] for h in stable], ""]

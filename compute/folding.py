@@ -25,6 +25,12 @@ def _sigmoid(x: np.float64) -> np.float64:
     return z / (np.float64(1.0) + z)
 
 
+def _sech(x: np.float64) -> np.float64:
+    """1/cosh(x) without overflowing cosh: sech(1000) is 0, not an error."""
+    e = np.exp(-np.abs(x))
+    return np.float64(2.0) * e / (np.float64(1.0) + e * e)
+
+
 def _cbrt(x: np.float64) -> np.float64:
     return np.cbrt(x)
 
@@ -39,6 +45,7 @@ _UNARY: dict[str, Callable[[np.float64], np.float64]] = {
     "sinh": np.sinh,
     "cosh": np.cosh,
     "tanh": np.tanh,
+    "sech": _sech,
     "asinh": np.arcsinh,
     "acosh": np.arccosh,
     "atanh": np.arctanh,

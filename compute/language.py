@@ -43,6 +43,7 @@ FUNCTIONS: dict[str, FunctionInfo] = {
         _unary("sinh", "hyperbolic sine"),
         _unary("cosh", "hyperbolic cosine"),
         _unary("tanh", "hyperbolic tangent"),
+        _unary("sech", "hyperbolic secant, 1/cosh(x)"),
         _unary("asinh", "inverse hyperbolic sine"),
         _unary("acosh", "inverse hyperbolic cosine"),
         _unary("atanh", "inverse hyperbolic tangent"),

@@ -3,9 +3,11 @@
 torch differentiates tanh as 1 − tanh², sigmoid as y(1 − y) and atanh as 1/(1 − x²): where
 tanh(x) or sigmoid(x) is within 1e-10 of 1, or |x| is near 1, those lose up to half of float64's
 digits (sigmoid'(30) came out 1e-3 off in relative terms). Here each function keeps torch's
-forward value and gets a derivative written without the cancellation — sech² as 1/cosh²,
-σ(x)·σ(−x), 1/((1 − x)(1 + x)) — itself built from these functions and plain torch ops, so
-every higher order is just as accurate. They work under autograd and torch.func (vmap, jacrev).
+forward value and gets a derivative written without the cancellation — sech², σ(x)·σ(−x),
+1/((1 − x)(1 + x)) — itself built from these functions and plain torch ops, so every higher
+order is just as accurate. sech is 1/cosh with the derivative −sech·tanh: written as cosh⁻²,
+tanh's second derivative would be 0·∞ = NaN once cosh overflows (|x| > 710), where the true
+value is 0. They work under autograd and torch.func (vmap, jacrev).
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def _one_minus_square(x: Tensor) -> Tensor:
 
 
 sigmoid = _elementwise("sigmoid", torch.sigmoid, _sigmoid_derivative)
-tanh = _elementwise("tanh", torch.tanh, lambda x: torch.cosh(x).pow(-2))
+sech = _elementwise("sech", lambda x: torch.cosh(x).reciprocal(), lambda x: -sech(x) * tanh(x))
+tanh = _elementwise("tanh", torch.tanh, lambda x: sech(x) * sech(x))
 softplus = _elementwise("softplus", lambda x: torch.logaddexp(x, torch.zeros_like(x)), sigmoid)
 atanh = _elementwise("atanh", torch.atanh, lambda x: _one_minus_square(x).reciprocal())
 asin = _elementwise("asin", torch.asin, lambda x: _one_minus_square(x).rsqrt())

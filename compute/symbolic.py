@@ -41,6 +41,7 @@ SYMPY_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "sinh": sp.sinh,
     "cosh": sp.cosh,
     "tanh": sp.tanh,
+    "sech": sp.sech,
     "asinh": sp.asinh,
     "acosh": sp.acosh,
     "atanh": sp.atanh,

@@ -33,6 +33,7 @@ TORCH_FUNCTIONS: dict[str, Callable[..., Tensor]] = {
     "sinh": torch.sinh,
     "cosh": torch.cosh,
     "tanh": stable_ops.tanh,
+    "sech": stable_ops.sech,
     "asinh": torch.asinh,
     "acosh": stable_ops.acosh,
     "atanh": stable_ops.atanh,

@@ -24,6 +24,8 @@ CASES = [
     ("7", {"x": "1, 2"}, {}, [("x",)]),
     ("tanh(x) + sigmoid(3*x) + softplus(y) + atanh(y/50) + asin(y/50) + acos(y/60) + acosh(2 + x^2)",
      {"x": "-30, 0.3, 11.86", "y": "-30, 0.2, 45"}, {}, [("x",), ("x", "x"), ("y", "y", "y")]),
+    ("sech(x)", {"x": "-900, 0.3, 2"}, {}, [("x",), ("x", "x")]),  # sech's helper needs tanh's
+    ("tanh(x^3)", {"x": "-12, 0.3, 9.5"}, {}, [("x",), ("x", "x", "x")]),  # and tanh's needs sech's
 ]
 
 

@@ -95,10 +95,19 @@ def test_the_three_engines_agree(pair, spec) -> None:
     text, _ = pair
     grid = make_grid(POINTS)
     general = partials_on_grid(text, grid, [spec], method="vmap")
+    # Each engine evaluates the exact derivative formula in float64, term by term; where the
+    # product rule's terms nearly cancel (the third derivative of sqrt(1 + 20736*x^4*y^2):
+    # terms 7e4 times the result), each loses digits its own way — about 1e-11 here, every
+    # engine alike against SymPy — so the bound is relative to the problem's scale, as against
+    # SymPy in the test above.
+    both = np.concatenate([general.value().ravel(), general.partial(spec).ravel()])
+    finite = np.abs(both[np.isfinite(both)])
+    scale = float(finite.max()) if finite.size else 0.0
     for method in ("symbolic", "batched-grad"):
         fast = partials_on_grid(text, grid, [spec], method=method)
         assert fast.method == method
-        np.testing.assert_allclose(fast.partial(spec), general.partial(spec), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(fast.partial(spec), general.partial(spec), rtol=1e-11,
+                                   atol=1e-14 * scale)
         np.testing.assert_allclose(fast.value(), general.value(), rtol=1e-15, atol=0)
 
 

@@ -83,6 +83,12 @@ CASES = [
     # Saturation: torch's own derivatives (1 - tanh², y(1 - y), 1/(1 - x²)) lose digits here.
     Case("tanh(x) + sigmoid(3*x)", sp.tanh(x) + 1 / (1 + sp.exp(-3 * x)),
          {"x": [-30.0, -11.8, 0.3, 11.86, 25.0]}, ["x", "x,x", "x,x,x"]),
+    # Far past saturation: cosh overflows (|x| > 710), yet every derivative is an honest 0, not
+    # 0·∞ = NaN (found by the long fuzz run: tanh(324*x^5) at x = 1.3).
+    Case("tanh(324*x^5) + sech(x)", sp.tanh(324 * x**5) + sp.sech(x),
+         {"x": [-1000.0, -1.3, -0.7, 0.4, 1.3, 800.0]}, ["x", "x,x", "x,x,x", "x,x,x,x"]),
+    Case("sech(x*y)**2 - sech(x)*tanh(y)", sp.sech(x * y) ** 2 - sp.sech(x) * sp.tanh(y),
+         {"x": [-2.0, 0.0, 0.7, 900.0], "y": [-1.5, 0.3, 2.0]}, ["x", "y", "x,y", "x,x,y"]),
     Case("softplus(x) + atanh(y)", sp.log(1 + sp.exp(x)) + sp.atanh(y),
          {"x": [-30.0, 0.2, 45.0], "y": [-0.9999999, 0.5, 0.999999999]}, ["x", "x,x", "y", "y,y,y"]),
     Case("asin(x) + acos(y) + acosh(2 + x^2)", sp.asin(x) + sp.acos(y) + sp.acosh(2 + x**2),
