@@ -37,6 +37,7 @@ _UNARY = [
     ("sin({})", sp.sin),
     ("cos({})", sp.cos),
     ("tanh({})", sp.tanh),
+    ("sech({})", sp.sech),
     ("atan({})", sp.atan),
     ("sigmoid({})", lambda u: 1 / (1 + sp.exp(-u))),
     ("exp(({})/4)", lambda u: sp.exp(u / 4)),
