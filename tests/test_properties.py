@@ -84,6 +84,7 @@ def test_random_expressions_agree_with_sympy(pair, spec) -> None:
     wrt = tuple(X if n == "x" else Y for n in spec.split(","))
     values = sympy_reference(reference, (), points)
     expected = sympy_reference(reference, wrt, points)
+    assume(np.all(np.isfinite(values)) and np.max(np.abs(values)) < 1e12)
     assume(np.all(np.isfinite(expected)) and np.max(np.abs(expected)) < 1e12)
     scale = float(np.max(np.abs(values)))
     assert_close(result.value(), values, rel=1e-11, what=text)
@@ -93,7 +94,8 @@ def test_random_expressions_agree_with_sympy(pair, spec) -> None:
 @settings(max_examples=25 * SCALE, deadline=None)
 @given(EXPRESSIONS, st.sampled_from(["x", "x,y", "y,y,x"]))
 def test_the_three_engines_agree(pair, spec) -> None:
-    text, _ = pair
+    text, reference = pair
+    assume(reference.has(X) or reference.has(Y))  # not a constant (x - x: rounding residue only)
     grid = make_grid(POINTS)
     general = partials_on_grid(text, grid, [spec], method="vmap")
     # Each engine evaluates the exact derivative formula in float64, term by term; where the
