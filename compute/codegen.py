@@ -20,7 +20,7 @@ from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary
 _TORCH_CALL = {
     "sin": "torch.sin", "cos": "torch.cos", "tan": "torch.tan", "atan": "torch.atan",
     "atan2": "torch.atan2", "sinh": "torch.sinh", "cosh": "torch.cosh", "asinh": "torch.asinh",
-    "exp": "torch.exp", "expm1": "torch.expm1", "log": "torch.log", "log1p": "torch.log1p",
+    "exp": "torch.exp", "log": "torch.log", "log1p": "torch.log1p",
     "log2": "torch.log2", "log10": "torch.log10", "sqrt": "torch.sqrt", "abs": "torch.abs",
     "sign": "torch.sign", "erf": "torch.special.erf", "erfc": "torch.special.erfc",
     "min": "torch.minimum", "max": "torch.maximum", "where": "torch.where",
@@ -54,7 +54,8 @@ _STABLE = {  # the same definitions as compute/stable_ops.py
     "atanh": "atanh = stable(torch.atanh, lambda x: ((1 - x) * (1 + x)).reciprocal())",
     "asin": "asin = stable(torch.asin, lambda x: ((1 - x) * (1 + x)).rsqrt())",
     "acos": "acos = stable(torch.acos, lambda x: -((1 - x) * (1 + x)).rsqrt())",
-    "acosh": "acosh = stable(torch.acosh, lambda x: ((x - 1) * (x + 1)).rsqrt())",
+    "acosh": "acosh = stable(torch.acosh, lambda x: (x - 1).rsqrt() * (x + 1).rsqrt())",
+    "expm1": "expm1 = stable(torch.expm1, torch.exp)",
 }
 _HELPERS = {
     "cbrt": "def cbrt(x):\n    return torch.sign(x) * torch.abs(x).pow(1.0 / 3.0)\n",

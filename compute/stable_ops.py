@@ -4,7 +4,7 @@ torch differentiates tanh as 1 − tanh², sigmoid as y(1 − y) and atanh as 1/
 tanh(x) or sigmoid(x) is within 1e-10 of 1, or |x| is near 1, those lose up to half of float64's
 digits (sigmoid'(30) came out 1e-3 off in relative terms). Here each function keeps torch's
 forward value and gets a derivative written without the cancellation — sech², σ(x)·σ(−x),
-1/((1 − x)(1 + x)) — itself built from these functions and plain torch ops, so every higher
+1/((1 − x)(1 + x)), exp for expm1 — itself built from these functions and plain torch ops, so every higher
 order is just as accurate. sech is 1/cosh with the derivative −sech·tanh: written as cosh⁻²,
 tanh's second derivative would be 0·∞ = NaN once cosh overflows (|x| > 710), where the true
 value is 0. They work under autograd and torch.func (vmap, jacrev).
@@ -61,4 +61,7 @@ softplus = _elementwise("softplus", lambda x: torch.logaddexp(x, torch.zeros_lik
 atanh = _elementwise("atanh", torch.atanh, lambda x: _one_minus_square(x).reciprocal())
 asin = _elementwise("asin", torch.asin, lambda x: _one_minus_square(x).rsqrt())
 acos = _elementwise("acos", torch.acos, lambda x: -_one_minus_square(x).rsqrt())
-acosh = _elementwise("acosh", torch.acosh, lambda x: ((x - 1) * (x + 1)).rsqrt())
+# (x − 1)(x + 1) would overflow for |x| > 1e154 and turn the derivative into 0.
+acosh = _elementwise("acosh", torch.acosh, lambda x: (x - 1).rsqrt() * (x + 1).rsqrt())
+# torch's expm1' is expm1(x) + 1, which cancels for x ≪ 0 (1e-4 off at x = −30).
+expm1 = _elementwise("expm1", torch.expm1, torch.exp)

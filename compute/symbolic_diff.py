@@ -243,7 +243,7 @@ class Differentiator:
             "tanh": lambda: g.mul(g.call("sech", a), g.call("sech", a)),
             "sech": lambda: g.neg(g.mul(i, g.call("tanh", a))),
             "asinh": lambda: g.pow(g.add(g.mul(a, a), g.one), c(-0.5)),
-            "acosh": lambda: g.pow(g.mul(g.sub(a, g.one), g.add(a, g.one)), c(-0.5)),
+            "acosh": lambda: g.mul(g.pow(g.sub(a, g.one), c(-0.5)), g.pow(g.add(a, g.one), c(-0.5))),
             "atanh": lambda: g.div(g.one, one_minus_square()),
             "exp": lambda: i,
             "expm1": lambda: g.call("exp", a),

@@ -38,7 +38,7 @@ TORCH_FUNCTIONS: dict[str, Callable[..., Tensor]] = {
     "acosh": stable_ops.acosh,
     "atanh": stable_ops.atanh,
     "exp": torch.exp,
-    "expm1": torch.expm1,
+    "expm1": stable_ops.expm1,
     "log": torch.log,
     "log1p": torch.log1p,
     "log2": torch.log2,

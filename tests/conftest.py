@@ -16,9 +16,13 @@ pytest_plugins = ["browser"]  # real-browser fixtures: streamlit server + Debian
 
 
 def sympy_reference(
-    expr: sp.Expr, wrt: tuple[sp.Symbol, ...], points: dict[sp.Symbol, np.ndarray]
+    expr: sp.Expr, wrt: tuple[sp.Symbol, ...], points: dict[sp.Symbol, np.ndarray],
+    max_digits: int = 100,
 ) -> np.ndarray:
-    """Exact derivative by SymPy, evaluated at 30 digits at each point, returned as float64."""
+    """Exact derivative by SymPy, evaluated to 30 correct digits at each point, returned as
+    float64. ``max_digits`` caps the working precision SymPy may raise to get there: far out
+    in a tail (1 − tanh(300)² = 1e-260) it needs hundreds of digits, or the value comes back
+    as an unresolved 0.e-165."""
     derivative = sp.diff(expr, *wrt) if wrt else expr
     symbols = list(points)
     n = len(next(iter(points.values())))
@@ -26,7 +30,7 @@ def sympy_reference(
     with mpmath.workdps(30):
         for i in range(n):
             subs = {s: sp.Float(float(points[s][i]), 30) for s in symbols}
-            value = derivative.evalf(30, subs=subs)
+            value = derivative.evalf(30, subs=subs, maxn=max_digits)
             out[i] = float(value) if value.is_real else np.nan
     return out
 

@@ -87,6 +87,8 @@ CASES = [
     # 0·∞ = NaN (found by the long fuzz run: tanh(324*x^5) at x = 1.3).
     Case("tanh(324*x^5) + sech(x)", sp.tanh(324 * x**5) + sp.sech(x),
          {"x": [-1000.0, -1.3, -0.7, 0.4, 1.3, 800.0]}, ["x", "x,x", "x,x,x", "x,x,x,x"]),
+    Case("expm1(x) + acosh(y)", sp.exp(x) - 1 + sp.acosh(y),
+         {"x": [-1e-8, 0.5, 2.0], "y": [1.0000001, 1.5, 1e20]}, ["x", "x,x", "y", "y,y"]),
     Case("sech(x*y)**2 - sech(x)*tanh(y)", sp.sech(x * y) ** 2 - sp.sech(x) * sp.tanh(y),
          {"x": [-2.0, 0.0, 0.7, 900.0], "y": [-1.5, 0.3, 2.0]}, ["x", "y", "x,y", "x,x,y"]),
     Case("softplus(x) + atanh(y)", sp.log(1 + sp.exp(x)) + sp.atanh(y),
@@ -171,3 +173,29 @@ def test_float32_is_close_to_float64() -> None:
     assert r32.partial("x").dtype == np.float32
     np.testing.assert_allclose(r32.partial("x"), r64.partial("x"), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(r32.partial("x,y"), r64.partial("x,y"), rtol=1e-5, atol=1e-6)
+
+
+TAILS = [  # (function, reference, points, derivatives): tiny partials far out in the tails
+    ("expm1(x)", sp.exp(x) - 1, [-30.0, -40.0, -700.0], ["x", "x,x"]),
+    ("acosh(x)", sp.acosh(x), [1e100, 1e160, 1e300], ["x"]),
+    ("acosh(x)", sp.acosh(x), [1e20, 1e100], ["x,x"]),
+    ("tanh(x)", sp.tanh(x), [20.0, -25.0, 300.0], ["x", "x,x", "x,x,x"]),
+    ("sigmoid(x)", 1 / (1 + sp.exp(-x)), [-40.0, 35.0, 700.0], ["x", "x,x"]),
+    ("erfc(x)", sp.erfc(x), [5.0, 20.0], ["x", "x,x"]),
+]
+
+
+@pytest.mark.parametrize(("text", "reference", "points", "wrt"), TAILS,
+                         ids=[f"{t[0]}@{t[2][0]:g}" for t in TAILS])
+@pytest.mark.parametrize("method", ["symbolic", "batched-grad", "vmap"])
+def test_tiny_partials_in_the_tails_are_accurate_relative_to_themselves(
+        text, reference, points, wrt, method) -> None:
+    """No absolute floor here: expm1'(-30) = 9.4e-14 must not come out as expm1(-30) + 1, which
+    is 1e-4 off, nor acosh'(1e160) = 1e-160 as 0 because (x - 1)(x + 1) overflowed."""
+    symbol = sorted(reference.free_symbols, key=str)[0]
+    result = partials_on_grid(text, make_grid({"x": points}), wrt, method=method)
+    for spec in wrt:
+        expected = sympy_reference(reference, (symbol,) * len(spec.split(",")),
+                                   {symbol: np.array(points)}, max_digits=2000)
+        got = result.partial(spec)
+        assert np.all(np.abs(got - expected) <= 1e-13 * np.abs(expected)), (spec, got, expected)
