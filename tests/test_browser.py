@@ -74,6 +74,19 @@ def test_share_link_reproduces_the_view_in_a_new_browser(browser, page, server_u
         fresh.close()
 
 
+def test_the_share_popover_follows_a_plot_choice(page, server_url) -> None:
+    """Plot options rerun only their fragment; the Share link (outside it) must still be the
+    current view's, not the one before the click."""
+    open_page(page, server_url)
+    page.get_by_role("tab", name="Plot").click()
+    page.get_by_role("radio", name="Contours").click()
+    page.wait_for_url(re.compile(r"plot=contour"), timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Share").click()
+    link = page.locator("[data-testid='stPopoverBody'] code").inner_text(timeout=30_000)
+    assert "plot=contour" in re.sub(r"\s+", "", link), link
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -29,6 +29,7 @@ from .url_state import ViewState, query_lists, read_query, share_url, sync_query
 
 
 def render() -> None:
+    st.session_state["_full_run"] = True  # the plot fragment reruns the page only outside one
     incoming = query_lists(st.query_params)
     arrived = incoming.get("f") and incoming != st.session_state.get("_written")
     if "_seeded" not in st.session_state or arrived:  # first visit, or a link / gallery card
@@ -60,6 +61,7 @@ def render() -> None:
         st.markdown("This link opens the same function, grids, parameters, partials and plot "
                     "(and animation, when one plays):")
         st.code(share_url(st.context.url or "", state), language=None, wrap_lines=True)
+    st.session_state["_full_run"] = False
 
 
 def _inputs() -> Inputs:

@@ -33,14 +33,18 @@ def quantity_key(column: Column) -> str:
 @st.fragment
 def plot_panel(result: PartialsResult) -> None:
     _plot_panel(result)
-    view = st.session_state.get("_view")
-    if view is not None:  # a fragment rerun still keeps the address bar in step with the view
-        view = dataclasses.replace(view, plot=st.session_state.get("plot") or view.plot,
+    old = st.session_state.get("_view")
+    if old is not None:  # a fragment rerun still keeps the address bar in step with the view
+        view = dataclasses.replace(old, plot=st.session_state.get("plot") or old.plot,
                                    show=st.session_state.get("show") or "",
                                    axes=st.session_state.get("axes") or "", at=slice_positions(),
                                    anim=animation_state(result.params))
         st.session_state["_view"] = view
         st.session_state["_written"] = sync_query_params(st.query_params, view)
+        if view != old and not st.session_state.get("_full_run"):
+            # The Share popover lives outside this fragment: rerun the page (results come from
+            # the cache) so the link it shows is this view's, not the one before.
+            st.rerun(scope="app")
 
 
 def _plot_panel(result: PartialsResult) -> None:
