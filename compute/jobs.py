@@ -155,16 +155,17 @@ class _Worker:
     def receive(self, deadline: float, over_budget: Callable[[], bool] | None = None) -> object:
         """The next message, or None when the deadline passes, ``over_budget()`` turns true
         (checked while no answer has started to arrive) or the worker dies."""
-        first = [True]
+        budget = over_budget  # only until the answer starts to arrive
 
         def read(n: int) -> bytearray | None:
-            waiting, first[0] = first[0], False
-            return self._read(n, deadline, over_budget if waiting else None)
+            nonlocal budget
+            check, budget = budget, None
+            return self._read(n, deadline, check)
 
         return decode(read)
 
     def _read(self, n: int, deadline: float, over_budget: Callable[[], bool] | None = None
-              ) -> bytes | None:
+              ) -> bytearray | None:
         fd = self.process.stdout.fileno()
         buffer = bytearray(n)
         view, got = memoryview(buffer), 0
