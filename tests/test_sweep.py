@@ -96,13 +96,21 @@ def _floats(array) -> np.ndarray:
     return np.asarray(array, dtype=np.float64)
 
 
-def test_the_explorer_plays_a_parameter_sweep() -> None:
+SWEEP_LINK = {"f": "a*x*y**2", "var.x": "0, 1, 2", "var.y": "1, 2", "param.a": "1",
+              "range.a": "0, 4", "wrt": "x", "plot": "heatmap"}
+
+
+def _open_explorer(query: dict[str, str]) -> AppTest:
+    """A fresh session (and empty result caches) opened on a link with these keys."""
     clear_results()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in {"f": "a*x*y**2", "var.x": "0, 1, 2", "var.y": "1, 2", "param.a": "1",
-                       "range.a": "0, 4", "wrt": "x", "plot": "heatmap"}.items():
+    for key, value in query.items():
         at.query_params[key] = value
-    at.run()
+    return at.run()
+
+
+def test_the_explorer_plays_a_parameter_sweep() -> None:
+    at = _open_explorer(SWEEP_LINK)
     assert not at.exception
     at.toggle(key="anim.on").set_value(True).run()
     assert not at.exception and not at.error
@@ -116,12 +124,7 @@ def test_the_explorer_plays_a_parameter_sweep() -> None:
 
 
 def test_a_playing_animation_travels_in_the_share_link() -> None:
-    clear_results()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in {"f": "a*x*y**2", "var.x": "0, 1, 2", "var.y": "1, 2", "param.a": "1",
-                       "range.a": "0, 4", "wrt": "x", "plot": "heatmap"}.items():
-        at.query_params[key] = value
-    at.run()
+    at = _open_explorer(SWEEP_LINK)
     assert "anim" not in at.query_params  # nothing plays: the link says nothing
     at.number_input(key="anim.to.a").set_value(3.0).run()
     at.number_input(key="anim.frames").set_value(4).run()
@@ -129,11 +132,7 @@ def test_a_playing_animation_travels_in_the_share_link() -> None:
     assert at.query_params["anim"] == "a, 0.0, 3.0, 4"
     link = dict(at.query_params)
 
-    clear_results()
-    other = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in link.items():
-        other.query_params[key] = value
-    other.run()
+    other = _open_explorer(link)
     assert not other.exception and not other.error
     assert other.toggle(key="anim.on").value is True
     frames = _figure(other, "anim")["frames"]
@@ -147,12 +146,7 @@ def test_a_playing_animation_travels_in_the_share_link() -> None:
                                              ("__class__, 0, 1, 5", True), ("a, 0, 1e999, 5", False),
                                              ("b, 0, 1, 5", False)])
 def test_a_bad_animation_in_a_link_is_left_out_and_the_page_works(anim: str, noted: bool) -> None:
-    clear_results()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in {"f": "a*x", "var.x": "0, 1", "param.a": "1", "wrt": "x",
-                       "anim": anim}.items():
-        at.query_params[key] = value
-    at.run()
+    at = _open_explorer({"f": "a*x", "var.x": "0, 1", "param.a": "1", "wrt": "x", "anim": anim})
     assert not at.exception
     assert at.toggle(key="anim.on").value is False
     assert "anim" not in at.query_params
