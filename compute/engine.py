@@ -9,8 +9,8 @@ nested jacrev. Tests prove all three agree with SymPy and with each other.
 
 from __future__ import annotations
 
-import functools
 import math
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .autograd_paths import autograd_chunk_size, batched_grad_chunk, vmap_chunk
+from .caches import BoundedCache
 from .derivatives import DEVICES, METHODS, DerivativeRequest, parse_derivative_spec
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression
@@ -96,6 +97,14 @@ class PartialsResult:
             for component in request.components:
                 seen.setdefault(canonical(component, self._order), component)
         return list(seen.values())
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the result holds (its arrays and the domain's): what a cache must weigh."""
+        arrays = [*self.values.values(), *self.partials.values()]
+        domain = self.domain
+        arrays += [values for _, values in (domain.columns if isinstance(domain, Points) else domain.axes)]
+        return sum(a.nbytes for a in arrays) + 4096
 
     def nonfinite(self, array: np.ndarray) -> int:
         return int(array.size - np.count_nonzero(np.isfinite(array)))
@@ -214,16 +223,29 @@ class _SymbolicProgram:
 
 
 def _symbolic_program(expression: Expression, indices: list[tuple[str, ...]], *, strict: bool):
-    """f and every partial as one shared graph, or None when it would grow too large."""
-    program = _cached_program(expression, tuple(indices), symbolic_budget)
-    if program is None and strict:
-        raise PartialsError("the symbolic derivatives of this function are too large")
+    """f and every partial as one shared graph, or None when it would grow too large.
+
+    Built once per (function, partials): interactive reruns and repeated calls reuse it. The
+    cache is bounded by bytes: it lives in capped worker processes, where an entry-count bound
+    (hundreds of programs of up to tens of MB) would eat the cap and refuse every later job."""
+    key = (expression, tuple(indices))
+    program = _PROGRAMS.get_or_compute(key, lambda: _build_program(expression, key[1], symbolic_budget))
+    if program is _TOO_LARGE:
+        if strict:
+            raise PartialsError("the symbolic derivatives of this function are too large")
+        return None
     return program
 
 
-@functools.lru_cache(maxsize=256)
-def _cached_program(expression: Expression, indices: tuple[tuple[str, ...], ...], budget_rule):
-    """Built once per (function, partials): interactive reruns and repeated calls reuse it."""
+_TOO_LARGE = object()
+_PROGRAM_OP_BYTES = 400  # measured: ~300 bytes per graph operation, with its hash-consing entry
+_PROGRAMS = BoundedCache(
+    int(os.environ.get("PARTIALS_PROGRAM_CACHE_BYTES", str(128 * 2**20))),
+    lambda p: 64 if p is _TOO_LARGE else 4096 + _PROGRAM_OP_BYTES * len(p.program.graph.ops),
+)
+
+
+def _build_program(expression: Expression, indices: tuple[tuple[str, ...], ...], budget_rule):
     from .symbolic_diff import Differentiator, Program, TooLarge
 
     size = sum(1 for _, node in expression.folded_definitions + expression.folded_outputs
@@ -239,7 +261,7 @@ def _cached_program(expression: Expression, indices: tuple[tuple[str, ...], ...]
                     node = diff.d(node, name)
                 roots[(output, idx)] = node
     except TooLarge:
-        return None
+        return _TOO_LARGE
     return _SymbolicProgram(Program(diff.graph, list(dict.fromkeys(roots.values()))), roots)
 
 

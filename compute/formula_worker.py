@@ -1,25 +1,25 @@
-"""Worker process for LaTeX formulas: one JSON request per line in, one JSON answer per line out.
+"""Worker process for LaTeX formulas (see :mod:`compute.workers`): ``(text, keys)`` in, one
+LaTeX string or None per key out. Run by :mod:`compute.symbolic`, which kills it when SymPy
+takes too long."""
 
-Run by :mod:`compute.symbolic`, which kills it when SymPy takes too long.
-"""
-
-import json
-import sys
-
-from compute.symbolic import formulas_in_process
+from compute.workers import serve
 
 
-def main() -> None:
-    print("ready", flush=True)
-    for line in sys.stdin:
-        try:
-            request = json.loads(line)
-            keys = [(str(output), tuple(wrt)) for output, wrt in request["keys"]]
-            answers = formulas_in_process(str(request["text"]), keys)
-            print(json.dumps([answers[key] for key in keys]), flush=True)
-        except Exception:  # noqa: BLE001 - answer with nothing rather than die
-            print(json.dumps(None), flush=True)
+def _prepare() -> None:
+    import sympy  # noqa: F401 - imported before the memory cap and the first request
+
+
+def _handle(message: object) -> list[str | None] | None:
+    from compute.symbolic import formulas_in_process
+
+    try:
+        text, keys = message
+        keys = [(str(output), tuple(str(n) for n in wrt)) for output, wrt in keys]
+        answers = formulas_in_process(str(text), keys)
+        return [answers[key] for key in keys]
+    except Exception:  # noqa: BLE001 - answer with nothing rather than die
+        return None
 
 
 if __name__ == "__main__":
-    main()
+    serve(_handle, _prepare)

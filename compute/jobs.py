@@ -1,13 +1,14 @@
-"""Run engine jobs with a time limit and a memory cap that are actually enforced.
+"""Run engine jobs where a limit can stop them: nothing a link asks for computes in the server.
 
-A Streamlit script thread cannot be interrupted mid-operation, so heavy jobs run in worker
-processes (``python -m compute.job_worker``) that we can kill. Each worker caps its own address
-space (``RLIMIT_AS``) once torch is loaded and uses a fixed number of torch threads; the parent
-kills it when a job passes its time limit and starts a fresh one on demand. Small jobs — by a
-cost estimate made before anything is allocated — run inline, because a worker round trip
-costs milliseconds and pickling.
+A Streamlit script thread cannot be interrupted mid-operation, so every job runs in a worker
+process (:mod:`compute.workers`) with a CPU-time limit, a wall-clock limit and a memory cap. Two
+lanes: jobs that a cost estimate calls small go to *quick* workers with a short CPU budget (a
+round trip costs milliseconds, and they never queue behind heavy jobs); a job that overruns that
+budget — the estimate can be wrong, e.g. when the symbolic program is too large and autograd
+takes over — moves to the *heavy* lane with the full limit. Absurd jobs, and results over the
+per-request byte budget, are refused before anything starts.
 
-The time limit counts the worker's CPU time, not the clock: workers run at low priority, so on a
+The time limits count the worker's CPU time, not the clock: workers run at low priority, so on a
 busy server a job that needs one second may wait many seconds for the CPU, and it must not be
 killed for other users' load. A much longer wall-clock limit still catches a job that cannot make
 progress at all (a stalled or thrashing worker).
@@ -19,15 +20,7 @@ again with the same parser. Answers are pickles from our own worker process.
 from __future__ import annotations
 
 import os
-import pickle
-import select
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, fields
 
 from .derivatives import parse_derivative_spec
 from .errors import PartialsError, ResourceLimitError
@@ -35,11 +28,7 @@ from .expression import Expression, parse_expression
 from .grid import make_grid, make_points, parse_grid_spec
 from .limits import Limits
 from .tree import walk
-from .wire import decode, encode
-
-_PIPE_BYTES = 1 << 20  # results are tens of MB: fewer, larger reads while other threads hold the GIL
-_POLL_SECONDS = 0.2  # how often the worker's CPU time is checked while a job runs
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+from .workers import CallFailed, WorkerPool, WorkerSettings
 
 
 @dataclass(frozen=True)
@@ -61,22 +50,23 @@ class JobLimits:
     wall_seconds: float = 120.0  # its time on the clock, however busy the server is
     queue_seconds: float = 90.0  # how long a job may wait for a free worker before it is turned away
     memory_bytes: int = 3 * 2**30
-    inline_cost: float = 3e7  # estimated node-evaluations below which a job runs in-thread
+    quick_cost: float = 3e7  # estimated node-evaluations below which a job takes the quick lane
+    quick_seconds: float = 2.0  # CPU budget in the quick lane; past it the job moves to a heavy worker
+    quick_workers: int = 2
     max_cost: float = 2e11  # refused before starting
-    workers: int = 2
+    workers: int = 2  # heavy workers
     threads_per_worker: int = 1
 
     @classmethod
     def from_env(cls) -> JobLimits:
-        values = {}
-        for name, cast in (("seconds", float), ("wall_seconds", float), ("queue_seconds", float),
-                           ("memory_bytes", int),
-                           ("inline_cost", float), ("max_cost", float), ("workers", int),
-                           ("threads_per_worker", int)):
-            raw = os.environ.get(f"PARTIALS_JOB_{name.upper()}")
+        """Defaults, then ``PARTIALS_JOB_<FIELD>`` environment variables (bad values ignored)."""
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            cast = int if f.type in ("int", int) else float
+            raw = os.environ.get(f"PARTIALS_JOB_{f.name.upper()}")
             if raw:
                 try:
-                    values[name] = cast(raw)
+                    values[f.name] = cast(raw)
                 except ValueError:
                     continue
         return cls(**values)
@@ -101,15 +91,22 @@ def run_request(request: JobRequest, limits: Limits):
                             dtype=request.dtype, limits=limits)
 
 
-def estimate_cost(request: JobRequest, limits: Limits) -> float:
-    """Node evaluations, roughly: points × expression size × (1 + work per requested partial).
+@dataclass(frozen=True)
+class JobSize:
+    """What a request will cost, known before anything is allocated."""
 
-    Reverse mode costs about one more pass per derivative order along each chain; the
-    estimate only has to rank jobs (inline or worker) and stop absurd ones before they start.
-    """
+    cost: float  # node evaluations, roughly: ranks jobs and stops absurd ones
+    result_bytes: int  # the arrays the result will hold
+
+
+def measure_request(request: JobRequest, limits: Limits) -> JobSize:
+    """Cost: points × expression size × (1 + work per requested partial) — reverse mode costs
+    about one more pass per derivative order along each chain. It only has to rank jobs (quick
+    or heavy lane) and stop absurd ones; the workers' CPU limits do the rest. Bytes are exact:
+    f and every distinct partial (t,k and k,t once) per output, per point, per frame."""
     expression = parse_expression(request.text, limits)
     if request.points:
-        points = len(request.points[0][1]) if request.points else 0
+        points = len(request.points[0][1])
         names = tuple(n for n, _ in request.points)
     else:
         points = 1
@@ -117,13 +114,26 @@ def estimate_cost(request: JobRequest, limits: Limits) -> float:
             points *= len(spec) if isinstance(spec, tuple) else parse_grid_spec(spec, limits).size
         names = tuple(n for n, _ in request.grids)
     params = tuple(n for n, _ in request.params)
-    orders = []
+    order = names + params
+    orders: list[int] = []
+    distinct: set[tuple[str, ...]] = set()
     for spec in request.wrt:
         parsed = parse_derivative_spec(spec, names, params, limits)
-        orders += [len(c) for c in parsed.components]
+        for component in parsed.components:
+            orders.append(len(component))
+            distinct.add(tuple(sorted(component, key=order.index)))
     work = 1 + sum(2 * o for o in orders)
     frames = len(request.sweep[1]) if request.sweep else 1
-    return float(points) * frames * _size(expression) * work * len(expression.outputs)
+    outputs = len(expression.outputs)
+    itemsize = 4 if request.dtype == "float32" else 8
+    return JobSize(
+        cost=float(points) * frames * _size(expression) * work * outputs,
+        result_bytes=points * frames * outputs * (1 + len(distinct)) * itemsize,
+    )
+
+
+def estimate_cost(request: JobRequest, limits: Limits) -> float:
+    return measure_request(request, limits).cost
 
 
 def _size(expression: Expression) -> int:
@@ -131,180 +141,92 @@ def _size(expression: Expression) -> int:
     return sum(1 for tree in trees for _ in walk(tree))
 
 
-class _Worker:
-    def __init__(self, job_limits: JobLimits) -> None:
-        root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               "PARTIALS_WORKER_MEMORY": str(job_limits.memory_bytes),
-               "PARTIALS_WORKER_THREADS": str(job_limits.threads_per_worker),
-               "OMP_NUM_THREADS": str(job_limits.threads_per_worker)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "compute.job_worker"], cwd=root, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )
-        _widen_pipe(self.process.stdout.fileno())
-        if self.receive(time.monotonic() + 120) != "ready":
-            self.kill()
-            raise OSError("a compute worker did not start")
-
-    def send(self, message: object) -> None:
-        for frame in encode(message):
-            self.process.stdin.write(frame)
-        self.process.stdin.flush()
-
-    def receive(self, deadline: float, over_budget: Callable[[], bool] | None = None) -> object:
-        """The next message, or None when the deadline passes, ``over_budget()`` turns true
-        (checked while no answer has started to arrive) or the worker dies."""
-        budget = over_budget  # only until the answer starts to arrive
-
-        def read(n: int) -> bytearray | None:
-            nonlocal budget
-            check, budget = budget, None
-            return self._read(n, deadline, check)
-
-        return decode(read)
-
-    def _read(self, n: int, deadline: float, over_budget: Callable[[], bool] | None = None
-              ) -> bytearray | None:
-        fd = self.process.stdout.fileno()
-        buffer = bytearray(n)
-        view, got = memoryview(buffer), 0
-        while got < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            wait = left if over_budget is None else min(left, _POLL_SECONDS)
-            if not select.select([fd], [], [], wait)[0]:
-                if over_budget is not None and over_budget():
-                    return None
-                continue
-            count = os.readv(fd, [view[got:got + _PIPE_BYTES]])
-            if not count:
-                return None
-            got += count
-        return buffer
-
-    def cpu_seconds(self) -> float | None:
-        """CPU time the worker has used so far (all its threads), where /proc tells."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            return None
-        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime + stime
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-        for stream in (self.process.stdin, self.process.stdout):
-            stream.close()
-
-
-def _widen_pipe(fd: int) -> None:
-    """Linux lets a pipe hold up to 1 MiB (the default is 64 KiB); elsewhere this does nothing."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
-    except (ImportError, OSError):
-        pass
-
-
 class JobPool:
-    """A few persistent workers shared by every session; one job per worker at a time."""
+    """The two lanes of compute workers shared by every session."""
 
     def __init__(self, job_limits: JobLimits | None = None) -> None:
         self.limits = job_limits or JobLimits.from_env()
-        self._idle: list[_Worker] = []
-        self._busy = 0
-        self._lock = threading.Condition()
+        heavy = WorkerSettings("compute.job_worker", memory_bytes=self.limits.memory_bytes,
+                               threads=self.limits.threads_per_worker, nice=10)
+        quick = WorkerSettings("compute.job_worker", memory_bytes=self.limits.memory_bytes,
+                               threads=1, nice=5)
+        self.heavy = WorkerPool(heavy, self.limits.workers)
+        self.quick = WorkerPool(quick, self.limits.quick_workers,
+                                keep_ready=1 if self.limits.quick_workers else 0)
 
-    def _acquire(self, deadline: float) -> _Worker | None:
-        with self._lock:
-            while not self._idle and self._busy >= self.limits.workers:
-                if not self._lock.wait(timeout=max(0.0, deadline - time.monotonic())):
-                    return None
-            self._busy += 1
-            worker = self._idle.pop() if self._idle else None
-        if worker is None or not worker.alive():
-            try:
-                worker = _Worker(self.limits)
-            except OSError:
-                self._release(None)
-                raise
-        return worker
-
-    def _release(self, worker: _Worker | None) -> None:
-        with self._lock:
-            self._busy -= 1
-            if worker is not None and worker.alive():
-                self._idle.append(worker)
-            self._lock.notify()
-
-    def run(self, request: JobRequest, limits: Limits):
+    def run(self, request: JobRequest, limits: Limits, *, quick: bool = False):
         """The job's result, or ResourceLimitError when it ran out of time or memory."""
-        # Waiting for a worker is not running: a burst of heavy jobs queues (each still gets its
-        # full time limit once it starts) and only a long backlog turns a job away.
-        worker = self._acquire(time.monotonic() + self.limits.queue_seconds)
-        if worker is None:
-            raise ResourceLimitError(
-                f"the server is busy with other heavy jobs (waited {self.limits.queue_seconds:g} s "
-                "for a free worker) — try again shortly")
-        cpu_limit = self.limits.seconds * self.limits.threads_per_worker
-        started_cpu = worker.cpu_seconds()
-        if started_cpu is None:  # no /proc: the clock is all there is
-            deadline, over_budget = time.monotonic() + self.limits.seconds, None
-        else:
-            deadline = time.monotonic() + self.limits.wall_seconds
-
-            def over_budget() -> bool:
-                used = worker.cpu_seconds()
-                return used is not None and used - started_cpu > cpu_limit
-
+        if quick and self.limits.quick_workers:
+            try:
+                return self._call(self.quick, request, limits, self.limits.quick_seconds)
+            except CallFailed as exc:
+                if exc.reason != "cpu":
+                    raise self._failure(exc) from None
+            # The estimate was wrong: the job gets a heavy worker and its full limit.
         try:
-            worker.send((request, limits))
-            answer = worker.receive(deadline, over_budget)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            answer = None
-        if answer is None:
-            alive = worker.alive()
-            out_of_time = over_budget is None or over_budget()
-            worker.kill()
-            self._release(None)
-            if alive and out_of_time:
-                raise ResourceLimitError(
-                    f"stopped after {self.limits.seconds:g} s of computing (the time limit) — try "
-                    "a smaller grid or fewer partials")
-            if alive:
-                raise ResourceLimitError(
-                    f"stopped: the server is too busy to finish this job within "
-                    f"{self.limits.wall_seconds:g} s — try again shortly, or use a smaller grid")
-            raise ResourceLimitError("the job ran out of memory and was stopped")
-        self._release(worker)
-        status, payload = answer
+            return self._call(self.heavy, request, limits,
+                              self.limits.seconds * self.limits.threads_per_worker)
+        except CallFailed as exc:
+            raise self._failure(exc) from None
+
+    def _call(self, lane: WorkerPool, request: JobRequest, limits: Limits, cpu_seconds: float):
+        # Waiting for a worker is not running: a burst of heavy jobs queues (each still gets its
+        # full time limit once it starts) and only a long backlog turns a job away. A worker that
+        # answered "limit" may be left holding memory: it is replaced, never reused.
+        status, payload = lane.call((request, limits), cpu_seconds=cpu_seconds,
+                                    wall_seconds=self.limits.wall_seconds,
+                                    queue_seconds=self.limits.queue_seconds,
+                                    replace_if=lambda answer: answer[0] != "ok")
         if status == "ok":
             return payload
         if status == "limit":
             raise ResourceLimitError(payload)
         raise PartialsError(payload)
 
+    def _failure(self, exc: CallFailed) -> ResourceLimitError:
+        if exc.reason == "queue":
+            return ResourceLimitError(
+                f"the server is busy with other heavy jobs (waited {self.limits.queue_seconds:g} s "
+                "for a free worker) — try again shortly")
+        if exc.reason == "cpu":
+            return ResourceLimitError(
+                f"stopped after {self.limits.seconds:g} s of computing (the time limit) — try "
+                "a smaller grid or fewer partials")
+        if exc.reason == "wall":
+            return ResourceLimitError(
+                f"stopped: the server is too busy to finish this job within "
+                f"{self.limits.wall_seconds:g} s — try again shortly, or use a smaller grid")
+        return ResourceLimitError("the job ran out of memory and was stopped")
+
+    def warm(self) -> None:
+        """Start a quick worker now, in the background, so the first request does not wait."""
+        self.quick.warm()
+
     def close(self) -> None:
-        with self._lock:
-            for worker in self._idle:
-                worker.kill()
-            self._idle.clear()
+        self.heavy.close()
+        self.quick.close()
 
 
 def run_job(request: JobRequest, limits: Limits, pool: JobPool):
-    """Inline when small, in a worker when heavy, refused when absurd — decided before starting."""
-    cost = estimate_cost(request, limits)
-    if cost > pool.limits.max_cost:
+    """Quick lane when small, heavy lane when not, refused when absurd or when its result would
+    pass ``limits.max_result_bytes`` — decided before anything starts."""
+    size = measure_request(request, limits)
+    if size.cost > pool.limits.max_cost:
         raise ResourceLimitError(
-            f"this job is estimated at {cost:.2g} operations, over the limit of "
+            f"this job is estimated at {size.cost:.2g} operations, over the limit of "
             f"{pool.limits.max_cost:.2g} — use fewer points or partials")
-    if cost <= pool.limits.inline_cost:
-        return run_request(request, limits)
-    return pool.run(request, limits)
+    if size.result_bytes > limits.max_result_bytes:
+        raise ResourceLimitError(
+            f"the results would need {_bytes(size.result_bytes)}; this server's limit per request "
+            f"is {_bytes(limits.max_result_bytes)} — use fewer points or partials")
+    return pool.run(request, limits, quick=size.cost <= pool.limits.quick_cost)
+
+
+def _bytes(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def result_nbytes(result) -> int:
+    """Bytes a job's answer holds: one result, or a sweep's list of them."""
+    results = result if isinstance(result, list) else [result]
+    return sum(r.nbytes for r in results)

@@ -2,25 +2,22 @@
 
 SymPy's own parser evaluates text with ``eval``; we never hand it user text. We build the
 expression from the validated tree, never simplify, and cap size and time: symbolic work on an
-adversarial but valid tree can take minutes, so :func:`formulas_latex` runs it in a worker
-process that is killed on timeout. A failure hides the formula, never the numbers.
+adversarial but valid tree can take minutes, so :func:`formulas_latex` runs it in a pool of
+worker processes (:mod:`compute.workers`), each killed and replaced on timeout. A failure hides
+the formula, never the numbers.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import select
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import sympy as sp
 
 from .expression import Expression, parse_expression
 from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary
+from .workers import CallFailed, WorkerPool, WorkerSettings
 
 MAX_SYMBOLIC_NODES = 400
 MAX_LATEX_CHARS = 4000
@@ -143,68 +140,46 @@ def formulas_in_process(text: str, keys: list[FormulaKey]) -> dict[FormulaKey, s
     return out
 
 
-class _FormulaWorker:
-    """One persistent worker process (``python -m compute.formula_worker``), spoken to in JSON
-    lines; killed and restarted when a job runs too long. A plain subprocess, not
-    multiprocessing: nothing of the parent (a Streamlit server, torch threads) is re-imported."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
-
-    def _start(self) -> None:
-        root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "compute.formula_worker"], cwd=root, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        # Imports take a second or two; the job's own timeout starts once the worker is ready.
-        if self._readline(60) != "ready":
-            self._kill()
-            raise OSError("the formula worker did not start")
-
-    def _readline(self, timeout_s: float) -> str | None:
-        stdout = self._process.stdout
-        ready, _, _ = select.select([stdout], [], [], timeout_s)
-        if not ready:
-            return None
-        line = stdout.readline()
-        return line.strip() if line else None
-
-    def _kill(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait(timeout=5)
-            for stream in (self._process.stdin, self._process.stdout):
-                stream.close()
-        self._process = None
-
-    def run(self, text: str, keys: list[FormulaKey], timeout_s: float) -> dict[FormulaKey, str | None]:
-        with self._lock:
-            try:
-                if self._process is None or self._process.poll() is not None:
-                    self._start()
-                self._process.stdin.write(json.dumps({"text": text, "keys": keys}) + "\n")
-                self._process.stdin.flush()
-                line = self._readline(timeout_s)
-                if line is not None:
-                    answers = json.loads(line)
-                    return {key: answers[i] for i, key in enumerate(keys)}
-            except (OSError, ValueError, KeyError, IndexError, TypeError):
-                pass
-            self._kill()
-            return {key: None for key in keys}
+class FormulasBusy(Exception):
+    """No formula worker was free in time: try again later (not the same as "no formula")."""
 
 
-_WORKER = _FormulaWorker()
+_FORMULA_SETTINGS = WorkerSettings(
+    "compute.formula_worker",
+    memory_bytes=int(os.environ.get("PARTIALS_JOB_MEMORY_BYTES", str(3 * 2**30))), nice=10,
+    start_seconds=60)
+_POOL: list[WorkerPool] = []  # made on first use: importing this module starts nothing
+_POOL_LOCK = threading.Lock()
+
+
+def formula_pool() -> WorkerPool:
+    """Up to ``PARTIALS_FORMULA_WORKERS`` (4) SymPy workers, one request each at a time: a slow
+    formula occupies one worker for at most its time limit, so one user's huge expression does
+    not hold up another's formulas (one worker behind a lock did)."""
+    with _POOL_LOCK:
+        if not _POOL:
+            size = int(os.environ.get("PARTIALS_FORMULA_WORKERS", "4"))
+            _POOL.append(WorkerPool(_FORMULA_SETTINGS, size, keep_ready=1))
+            _POOL[0].warm()
+        return _POOL[0]
 
 
 def formulas_latex(
-    text: str, keys: Sequence[FormulaKey], timeout_s: float = 5.0
+    text: str, keys: Sequence[FormulaKey], timeout_s: float = 5.0, queue_s: float | None = None,
 ) -> dict[FormulaKey, str | None]:
     """LaTeX for each ``(output, wrt)``; None where SymPy failed, ran too long or too large.
+    Raises :class:`FormulasBusy` when no worker frees up within ``queue_s`` (default: the timeout).
 
     ``text`` must already have parsed (the worker parses it again with the same parser).
     """
-    return _WORKER.run(text, list(keys), timeout_s)
+    keys = list(keys)
+    try:
+        answers = formula_pool().call((text, keys), cpu_seconds=None, wall_seconds=timeout_s,
+                                      queue_seconds=timeout_s if queue_s is None else queue_s)
+    except CallFailed as exc:
+        if exc.reason == "queue":
+            raise FormulasBusy from None
+        return {key: None for key in keys}
+    if not isinstance(answers, list) or len(answers) != len(keys):
+        return {key: None for key in keys}
+    return dict(zip(keys, answers, strict=True))

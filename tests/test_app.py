@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from compute import jobs
+from ui import compute_cache
 from ui.compute_cache import clear_results
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -131,13 +131,13 @@ def test_points_mode_from_the_table() -> None:
 
 def test_view_options_do_not_recompute(monkeypatch) -> None:
     calls = []
-    real = jobs.run_request
+    real = compute_cache.run_job
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "run_request", counting)
+    monkeypatch.setattr(compute_cache, "run_job", counting)
     at = open_app()
     assert len(calls) == 1
     at.number_input(key="digits").set_value(4).run()

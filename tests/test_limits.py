@@ -32,14 +32,15 @@ MEDIUM = JobRequest("x*y", grids=(("x", "linspace(0, 1, 300)"), ("y", "linspace(
 
 @pytest.fixture(scope="module")
 def pool():
-    p = JobPool(JobLimits(seconds=2, memory_bytes=2 * 2**30, inline_cost=1e4, workers=1))
+    p = JobPool(JobLimits(seconds=2, memory_bytes=2 * 2**30, quick_cost=1e4, workers=1))
     yield p
     p.close()
 
 
-def test_small_jobs_run_inline_without_a_worker(pool) -> None:
-    assert estimate_cost(SMALL, LIMITS) < pool.limits.inline_cost
+def test_small_jobs_take_the_quick_lane_not_the_servers_thread(pool) -> None:
+    assert estimate_cost(SMALL, LIMITS) < pool.limits.quick_cost
     assert run_job(SMALL, LIMITS, pool).partial("k").tolist() == [[9, 13], [18, 26], [36, 52]]
+    assert pool.quick.worker_pids() and not pool.heavy.worker_pids()
 
 
 def test_a_runaway_job_is_stopped_at_the_time_limit_and_the_next_job_works(pool) -> None:
@@ -70,13 +71,13 @@ def _occupy(pool: JobPool) -> tuple[threading.Thread, list[Exception]]:
     thread = threading.Thread(target=slow)
     thread.start()
     deadline = time.monotonic() + 60
-    while pool._busy == 0 and time.monotonic() < deadline:
+    while pool.heavy._busy == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     return thread, errors
 
 
 def test_a_queued_job_waits_for_a_worker_rather_than_failing() -> None:
-    pool = JobPool(JobLimits(seconds=2, queue_seconds=30, inline_cost=1e4, workers=1))
+    pool = JobPool(JobLimits(seconds=2, queue_seconds=30, quick_cost=1e4, workers=1))
     try:
         thread, errors = _occupy(pool)
         # The only worker runs SLOW until its 2-s limit stops it; MEDIUM queues, then runs.
@@ -88,7 +89,7 @@ def test_a_queued_job_waits_for_a_worker_rather_than_failing() -> None:
 
 
 def test_a_job_is_turned_away_when_no_worker_frees_up_in_time() -> None:
-    pool = JobPool(JobLimits(seconds=2, queue_seconds=0.3, inline_cost=1e4, workers=1))
+    pool = JobPool(JobLimits(seconds=2, queue_seconds=0.3, quick_cost=1e4, workers=1))
     try:
         thread, errors = _occupy(pool)
         with pytest.raises(ResourceLimitError, match="busy"):
@@ -103,13 +104,13 @@ def test_a_job_is_turned_away_when_no_worker_frees_up_in_time() -> None:
 def _idle_worker_pid(pool: JobPool) -> int:
     """Run a job so that the pool has a started, idle worker, and return its process id."""
     assert run_job(MEDIUM, LIMITS, pool).partial("x").shape == (300, 300)
-    return pool._idle[0].process.pid
+    return pool.heavy.worker_pids()[0]
 
 
 def test_the_time_limit_counts_computing_not_waiting_for_the_cpu() -> None:
     """A worker starved of CPU by other load (here: stopped outright for 2.5 s) is not killed by
     a 1-s limit, because it has not computed for 1 s."""
-    pool = JobPool(JobLimits(seconds=1, wall_seconds=60, inline_cost=1e4, workers=1))
+    pool = JobPool(JobLimits(seconds=1, wall_seconds=60, quick_cost=1e4, workers=1))
     try:
         pid = _idle_worker_pid(pool)
         os.kill(pid, signal.SIGSTOP)
@@ -118,13 +119,13 @@ def test_the_time_limit_counts_computing_not_waiting_for_the_cpu() -> None:
         result = run_job(MEDIUM, LIMITS, pool)
         assert time.perf_counter() - start > 2.0  # longer than the limit on the clock
         assert result.partial("x")[0, 299] == 1.0  # ∂(x·y)/∂x = y
-        assert pool._idle[0].process.pid == pid  # the same worker, not a restarted one
+        assert pool.heavy.worker_pids() == [pid]  # the same worker, not a restarted one
     finally:
         pool.close()
 
 
 def test_a_job_that_cannot_progress_is_stopped_at_the_wall_clock_limit() -> None:
-    pool = JobPool(JobLimits(seconds=10, wall_seconds=1, inline_cost=1e4, workers=1))
+    pool = JobPool(JobLimits(seconds=10, wall_seconds=1, quick_cost=1e4, workers=1))
     try:
         os.kill(_idle_worker_pid(pool), signal.SIGSTOP)
         start = time.perf_counter()

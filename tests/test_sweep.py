@@ -65,9 +65,9 @@ def test_the_thinned_plane_is_what_the_plot_shows() -> None:
     assert plane["y"] == tuple(grid.axis("y")) and plane["z"] == (7.0,)
 
 
-@pytest.mark.parametrize("inline", [True, False])
-def test_a_sweep_runs_as_one_job_inline_or_in_a_worker(inline: bool) -> None:
-    pool = JobPool(JobLimits(inline_cost=1e12 if inline else 0.0, workers=1))
+@pytest.mark.parametrize("quick", [True, False])
+def test_a_sweep_runs_as_one_job_in_either_lane(quick: bool) -> None:
+    pool = JobPool(JobLimits(quick_cost=1e12 if quick else 0.0, workers=1))
     plane = (("x", (0.5, 1.0, 2.0)), ("y", (1.0, 3.0)))
     request = JobRequest(TEXT, grids=plane, params=(("a", 1.0),), wrt=("x",),
                          sweep=("a", (0.0, 1.0, 2.0)))

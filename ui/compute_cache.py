@@ -15,30 +15,46 @@ import torch
 
 import compute.engine  # noqa: F401 - load torch's operators once, not inside a user's first job
 from compute import Limits, PartialsResult
+from compute.caches import BoundedCache
 from compute.grid import parse_grid_spec
-from compute.jobs import JobPool, JobRequest, run_job
-from compute.symbolic import formulas_latex
+from compute.jobs import JobPool, JobRequest, result_nbytes, run_job
+from compute.symbolic import FormulasBusy, formulas_latex
 
 from . import figures  # noqa: F401 - load Plotly before the freeze below
 
-APP_LIMITS = Limits.from_env(max_points=int(os.environ.get("PARTIALS_MAX_POINTS", "4000000")))
+APP_LIMITS = Limits.from_env(
+    max_points=int(os.environ.get("PARTIALS_MAX_POINTS", "4000000")),
+    # One request's result: 4 M points × 10 arrays of float64. Refused before computing.
+    max_result_bytes=int(os.environ.get("PARTIALS_MAX_RESULT_BYTES", str(320 * 2**20))),
+)
 # torch, SymPy, pandas and Streamlit are millions of long-lived objects: freezing them out of
 # the collector keeps its full collections (which hold the GIL) from stalling every session.
 gc.freeze()
 
-# Small jobs run in the session's own thread: one torch thread each keeps sessions from
-# oversubscribing the cores (heavy jobs go to the workers, which have their own setting).
+# The server computes nothing itself (see compute.jobs); one torch thread for the odd helper.
 torch.set_num_threads(int(os.environ.get("PARTIALS_APP_THREADS", "1")))
 
 
 @st.cache_resource
 def job_pool() -> JobPool:
-    return JobPool()
+    pool = JobPool()
+    pool.warm()
+    return pool
 
 
-# cache_resource, not cache_data: a result is read-only, and cache_data would pickle and copy
-# tens of megabytes on every rerun of every session (holding the GIL the server needs).
-@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+@st.cache_resource
+def result_cache() -> BoundedCache:
+    """Results shared by every session, bounded by bytes (``PARTIALS_RESULT_CACHE_BYTES``, 1 GiB
+    by default): a result is read-only and depends only on its key, so no session can see
+    anything another did not also ask for."""
+    budget = int(os.environ.get("PARTIALS_RESULT_CACHE_BYTES", str(2**30)))
+    return BoundedCache(budget, result_nbytes, ttl_seconds=3600)
+
+
+def _cached(request: JobRequest):
+    return result_cache().get_or_compute(request, lambda: run_job(request, APP_LIMITS, job_pool()))
+
+
 def compute_on_grid(
     text: str,
     variables: tuple[tuple[str, str], ...],
@@ -46,11 +62,9 @@ def compute_on_grid(
     wrt: tuple[str, ...],
     dtype: str = "float64",
 ) -> PartialsResult:
-    request = JobRequest(text, grids=variables, params=params, wrt=wrt, dtype=dtype)
-    return run_job(request, APP_LIMITS, job_pool())
+    return _cached(JobRequest(text, grids=variables, params=params, wrt=wrt, dtype=dtype))
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def compute_on_points(
     text: str,
     points: tuple[tuple[str, tuple[float, ...]], ...],
@@ -58,11 +72,9 @@ def compute_on_points(
     wrt: tuple[str, ...],
     dtype: str = "float64",
 ) -> PartialsResult:
-    request = JobRequest(text, points=points, params=params, wrt=wrt, dtype=dtype)
-    return run_job(request, APP_LIMITS, job_pool())
+    return _cached(JobRequest(text, points=points, params=params, wrt=wrt, dtype=dtype))
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def compute_sweep(
     text: str,
     plane: tuple[tuple[str, tuple[float, ...]], ...],
@@ -72,8 +84,7 @@ def compute_sweep(
     sweep: tuple[str, tuple[float, ...]],
 ) -> list[PartialsResult]:
     """One result per parameter value on the plotted plane (an animation's frames)."""
-    request = JobRequest(text, grids=plane, params=params, wrt=wrt, dtype=dtype, sweep=sweep)
-    return run_job(request, APP_LIMITS, job_pool())
+    return _cached(JobRequest(text, grids=plane, params=params, wrt=wrt, dtype=dtype, sweep=sweep))
 
 
 def grid_size(variables: tuple[tuple[str, str], ...]) -> int:
@@ -83,15 +94,21 @@ def grid_size(variables: tuple[tuple[str, str], ...]) -> int:
     return size
 
 
-@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
 def formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> dict:
-    """LaTeX per (output, wrt); None where SymPy failed or ran past its time limit."""
-    return formulas_latex(text, list(keys), timeout_s=4.0)
+    """LaTeX per (output, wrt); None where SymPy failed or ran past its time limit; nothing (and
+    nothing cached, so the next rerun tries again) when every formula worker stayed busy."""
+    try:
+        return _formulas(text, keys)
+    except FormulasBusy:
+        return {}
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> dict:
+    return formulas_latex(text, list(keys), timeout_s=4.0, queue_s=2.0)
 
 
 def clear_results() -> None:
     """Forget computed results (not the worker pool)."""
-    compute_on_grid.clear()
-    compute_on_points.clear()
-    compute_sweep.clear()
-    formulas.clear()
+    result_cache().clear()
+    _formulas.clear()

@@ -14,6 +14,7 @@ from compute.symbolic import latex_name
 from compute.tables import Column, result_columns, tidy_table
 
 from .compute_cache import formulas
+from .downloads import download_button, download_format
 from .inputs import remember, remembered
 
 MAX_TEXT_CELLS = 2500  # above this a table is drawn as an interactive grid instead of text
@@ -102,10 +103,6 @@ def column_frame(result: PartialsResult, column: Column, rows: int | None = None
     return pd.DataFrame(data)
 
 
-def csv_bytes(frame: pd.DataFrame, index: bool) -> bytes:
-    return frame.to_csv(index=index).encode("utf-8")
-
-
 def render_summary(result: PartialsResult, seconds: float) -> None:
     domain = result.domain
     shape = " × ".join(f"{n:,}" for n in domain.shape)
@@ -121,15 +118,18 @@ def render_summary(result: PartialsResult, seconds: float) -> None:
                        icon=":material/error:")
 
 
-def render_tables(result: PartialsResult, text: str) -> None:
+def render_tables(result: PartialsResult, text: str, command: str | None = None) -> None:
+    """``command``: the CLI command that writes the same numbers, offered when a download is too
+    large to build in the server."""
     columns = list(result_columns(result))
     keys = tuple((c.output, c.wrt) for c in columns if isinstance(c.wrt, tuple))
     latex = formulas(text, keys) if result.expression.inlined_size() <= 400 else {}
     download_col, digits_col = st.columns([3, 2], vertical_alignment="bottom")
-    download_col.download_button("Download everything (CSV, one row per point)",
-                                 lambda: csv_bytes(tidy_table(result, ascii_labels=True), index=False),
-                                 file_name="partials.csv", mime="text/csv", key="dl_all",
-                                 on_click="ignore", icon=":material/download:")
+    domain = result.domain
+    download_button(download_col, "Download everything (one row per point)",
+                    lambda: tidy_table(result, ascii_labels=True),
+                    numbers=domain.size * (len(domain.names) + len(columns)), file_stem="partials",
+                    key="dl_all", command=command)
     remembered("digits", 10)
     digits = int(digits_col.number_input("Significant digits", 3, 17, key="digits",
                                          help="Downloads always carry full float64 precision."))
@@ -143,11 +143,11 @@ def render_tables(result: PartialsResult, text: str) -> None:
             else:
                 st.markdown(f"#### {column.label}")
         wide = isinstance(result.domain, Grid) and len(result.domain.names) == 2
-        button.download_button("CSV", icon=":material/download:",
-                               data=lambda c=column, w=wide: csv_bytes(column_frame(result, c), index=w),
-                               file_name=f"{column.ascii_label.replace('/', '_')}.csv",
-                               mime="text/csv", key=f"dl_{i}", width="stretch",
-                               on_click="ignore")
+        numbers = domain.size + sum(domain.shape) if wide else domain.size * (len(domain.names) + 1)
+        download_button(button, "CSV" if download_format(numbers) == "csv" else "File",
+                        lambda c=column: column_frame(result, c), numbers=numbers,
+                        file_stem=column.ascii_label.replace("/", "_"), key=f"dl_{i}", index=wide,
+                        command=command, width="stretch")
         if wide:
             names = result.domain.names
             st.caption(f"{column.label} — rows: {names[0]}, columns: {names[1]}")
