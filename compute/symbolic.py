@@ -9,6 +9,7 @@ the formula, never the numbers.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -161,6 +162,7 @@ def formula_pool() -> WorkerPool:
             size = int(os.environ.get("PARTIALS_FORMULA_WORKERS", "4"))
             _POOL.append(WorkerPool(_FORMULA_SETTINGS, size, keep_ready=1))
             _POOL[0].warm()
+            atexit.register(_POOL[0].close)
         return _POOL[0]
 
 

@@ -49,7 +49,10 @@ def fresh_server_url() -> Iterator[str]:
     yield from _serve("streamlit-load.log")
 
 
-def _serve(log_name: str) -> Iterator[str]:
+SERVER_PIDS: dict[str, int] = {}  # url → the streamlit server's process id
+
+
+def _serve(log_name: str, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / log_name).open("w")
@@ -58,6 +61,7 @@ def _serve(log_name: str) -> Iterator[str]:
          "--server.address=127.0.0.1", f"--server.port={port}",
          "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -72,6 +76,7 @@ def _serve(log_name: str) -> Iterator[str]:
             proc.kill()
             pytest.fail(f"streamlit did not start; see {ARTIFACTS / log_name}")
         time.sleep(0.3)
+    SERVER_PIDS[url] = proc.pid
     yield url
     proc.terminate()
     try:
