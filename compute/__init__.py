@@ -6,6 +6,7 @@ The engine (and torch) load on first use of ``partials_on_grid`` or ``PartialsRe
 
 from typing import TYPE_CHECKING
 
+from . import _interrupt  # noqa: F401 - first: under `python -m compute`, Ctrl-C exits quietly
 from .derivatives import DerivativeRequest, parse_derivative_spec, partial_label
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression

@@ -1,5 +1,9 @@
 import sys
 
-from .cli import main
+from ._interrupt import exit_quietly_on_interrupt
+
+exit_quietly_on_interrupt()  # before numpy and torch load (the package's import did it already)
+
+from .cli import main  # noqa: E402
 
 sys.exit(main())

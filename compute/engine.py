@@ -228,8 +228,11 @@ def _symbolic_program(expression: Expression, indices: list[tuple[str, ...]], *,
     Built once per (function, partials): interactive reruns and repeated calls reuse it. The
     cache is bounded by bytes: it lives in capped worker processes, where an entry-count bound
     (hundreds of programs of up to tens of MB) would eat the cap and refuse every later job."""
-    key = (expression, tuple(indices))
-    program = _PROGRAMS.get_or_compute(key, lambda: _build_program(expression, key[1], symbolic_budget))
+    size = sum(1 for _, node in expression.folded_definitions + expression.folded_outputs
+               for _ in walk(node))
+    budget = symbolic_budget(size, len(indices))
+    key = (expression, tuple(indices), budget)
+    program = _PROGRAMS.get_or_compute(key, lambda: _build_program(expression, key[1], budget))
     if program is _TOO_LARGE:
         if strict:
             raise PartialsError("the symbolic derivatives of this function are too large")
@@ -245,13 +248,11 @@ _PROGRAMS = BoundedCache(
 )
 
 
-def _build_program(expression: Expression, indices: tuple[tuple[str, ...], ...], budget_rule):
+def _build_program(expression: Expression, indices: tuple[tuple[str, ...], ...], budget: int):
     from .symbolic_diff import Differentiator, Program, TooLarge
 
-    size = sum(1 for _, node in expression.folded_definitions + expression.folded_outputs
-               for _ in walk(node))
     try:
-        diff = Differentiator(expression, budget_rule(size, len(indices)))
+        diff = Differentiator(expression, budget)
         roots: dict[tuple[str, tuple[str, ...]], int] = {}
         for output, root in diff.outputs.items():
             roots[(output, ())] = root

@@ -18,7 +18,7 @@ import numpy as np
 from .errors import PartialsError, ResourceLimitError
 from .language import RESERVED_NAMES
 from .limits import DEFAULT_LIMITS, Limits
-from .numbers import parse_number_list
+from .numbers import match_decimal, parse_number, parse_number_list, printable
 
 _GRID_FUNCTIONS = ("linspace", "arange", "logspace")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
@@ -63,9 +63,9 @@ def parse_grid_spec(text: str, limits: Limits = DEFAULT_LIMITS) -> AxisSpec:
     if func is None:
         if len(values) > limits.max_axis_points:
             raise ResourceLimitError(f"too many values ({len(values)})")
-        return AxisSpec("values", tuple(values), len(values))
+        return check_distinct(AxisSpec("values", tuple(values), len(values)))
     if func == "arange":
-        return _arange(values, limits)
+        return check_distinct(_arange(values, limits))
     if len(values) != 3:
         raise PartialsError(f"{func}() takes 3 arguments (start, stop, count), got {len(values)}")
     a, b, n = values
@@ -74,7 +74,52 @@ def parse_grid_spec(text: str, limits: Limits = DEFAULT_LIMITS) -> AxisSpec:
         for end in (a, b):
             if end > 308.25 or end < -323.3:
                 raise PartialsError(f"logspace({a:g}, {b:g}, …): 10**{end:g} is outside float64")
-    return AxisSpec(func, (a, b, float(count)), count)
+    return check_distinct(AxisSpec(func, (a, b, float(count)), count))
+
+
+_CHECKED_BY_VALUE = 10_000_000  # an axis this long whose spacing is near float64's resolution
+
+
+def check_distinct(axis: AxisSpec) -> AxisSpec:
+    """A grid axis may not repeat a value (points may): its rows or columns would share a
+    label, and ``linspace(1, 1, 3)`` or a step below float64's resolution
+    (``arange(1e16, 1e16 + 10, 1)``) would silently do so. Values that may overflow are
+    computed and checked too (``linspace(-1e308, 1e308, 3)`` would hold NaN)."""
+    if axis.size < 2:
+        return axis
+    if axis.kind == "values":
+        values = np.sort(np.asarray(axis.args, dtype=np.float64))
+    elif _clearly_distinct(axis):
+        return axis
+    elif axis.kind != "logspace" and axis.args[0] == axis.args[1]:
+        values = np.full(2, axis.args[0])
+    elif axis.size > _CHECKED_BY_VALUE:
+        raise PartialsError(f"{axis.kind}(): the spacing is below float64's resolution at these "
+                            "values, so grid values would repeat — grid values must be distinct")
+    else:
+        with np.errstate(all="ignore"):
+            values = axis.values()
+        if not np.isfinite(values).all():
+            raise PartialsError(f"{axis.kind}(): the values overflow float64")
+        values = np.sort(values)
+    same = np.flatnonzero(values[1:] == values[:-1])
+    if same.size:
+        raise PartialsError(f"the grid repeats the value {_number_text(float(values[same[0]]))} "
+                            "— grid values must be distinct")
+    return axis
+
+
+def _clearly_distinct(axis: AxisSpec) -> bool:
+    """True when the spacing is far above float64's rounding at the axis's magnitude, so the
+    computed values are strictly monotonic without computing them."""
+    a, b, third = axis.args
+    step = third if axis.kind == "arange" else (b - a) / (axis.size - 1)
+    scale = max(abs(a), abs(b))
+    if not (math.isfinite(b - a) and math.isfinite(step)) or abs(step) < 16 * math.ulp(scale):
+        return False
+    if axis.kind == "logspace":  # 10**x: relative spacing ≈ 2.3·step, normal numbers only
+        return abs(step) >= 1e-13 and min(a, b) >= -307
+    return abs(step) >= 1e-300
 
 
 def _count(n: float, func: str, limits: Limits) -> int:
@@ -111,13 +156,14 @@ def _arange(values: list[float], limits: Limits) -> AxisSpec:
     return AxisSpec("arange", (a, b, step), count)
 
 
-def check_variable_name(name: str) -> str:
+def check_variable_name(name: str, what: str = "variable") -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise PartialsError(
-            f"'{str(name)[:40]}' is not a valid variable name (a letter, then letters, digits or _)"
+            f"'{printable(str(name), 40)}' is not a valid {what} name (a letter, then letters, "
+            "digits or _)"
         )
     if name in RESERVED_NAMES:
-        raise PartialsError(f"'{name}' is a built-in name and cannot be a variable")
+        raise PartialsError(f"'{name}' is a built-in name and cannot be a {what}")
     return name
 
 
@@ -230,7 +276,7 @@ def _axis_spec(spec: str | AxisSpec | Sequence[float], limits: Limits) -> AxisSp
         raise PartialsError("values must be finite numbers")
     if values.size > limits.max_axis_points:
         raise ResourceLimitError(f"too many values ({values.size})")
-    return AxisSpec("values", tuple(values.tolist()), values.size)
+    return check_distinct(AxisSpec("values", tuple(values.tolist()), values.size))
 
 
 def make_points(
@@ -266,10 +312,29 @@ def make_points(
     return Points(tuple(built))
 
 
-def points_from_csv(text: str, limits: Limits = DEFAULT_LIMITS, max_bytes: int = 20_000_000) -> Points:
-    """Read a CSV with a header of variable names and one row per point."""
+MAX_CSV_BYTES = 20_000_000
+_PLAIN_CSV = re.compile(r'[0-9eE.+\-, \t\r\n"]*\Z')
+
+
+def _csv_cell(cell: str, line_no: int, name: str) -> float:
+    """One cell by ``parse_number``'s rule, or an error naming the line, column and cell."""
+    try:
+        return parse_number(cell, f"CSV line {line_no}, column '{name}'")
+    except PartialsError as exc:
+        raise PartialsError(f"{exc.message} — cells must be plain finite decimal numbers, e.g. 1.5 "
+                            "or -2e-3") from None
+
+
+def points_from_csv(text: str, limits: Limits = DEFAULT_LIMITS, max_bytes: int = MAX_CSV_BYTES) -> Points:
+    """Read a CSV with a header of variable names and one row per point.
+
+    A leading byte-order mark (spreadsheets' "CSV UTF-8") is skipped. Cells are plain ASCII
+    decimal numbers (``parse_number``): ``1_000``, ``١٢`` or ``１`` that ``float`` would take are
+    refused with the line, the column and the cell."""
     if len(text) > max_bytes:
         raise ResourceLimitError(f"the CSV is too large (more than {max_bytes:,} characters)")
+    if text.startswith("\ufeff"):
+        text = text[1:]
     if "\x00" in text:
         raise PartialsError("the CSV contains a NUL byte")
     rows = csv.reader(io.StringIO(text))
@@ -288,6 +353,9 @@ def points_from_csv(text: str, limits: Limits = DEFAULT_LIMITS, max_bytes: int =
     if len(set(names)) != len(names):
         raise PartialsError("the CSV header names a variable twice")
     data: list[list[float]] = [[] for _ in names]
+    # Below the header, only digits, signs, '.', 'e', separators and quotes: float() then reads
+    # exactly parse_number's plain decimals, so the strict check is needed only where it fails.
+    plain = _PLAIN_CSV.match(text, text.find("\n") + 1) is not None
     try:
         for line_no, row in enumerate(rows, start=2):
             if not row or all(not cell.strip() for cell in row):
@@ -295,17 +363,15 @@ def points_from_csv(text: str, limits: Limits = DEFAULT_LIMITS, max_bytes: int =
             if len(row) != len(names):
                 raise PartialsError(f"CSV line {line_no}: {len(row)} values; expected {len(names)}")
             for j, cell in enumerate(row):
-                try:
-                    value = float(cell)
-                except ValueError:
-                    raise PartialsError(
-                        f"CSV line {line_no}, column '{names[j]}': '{cell.strip()[:20]}' is not a number"
-                    ) from None
-                if not math.isfinite(value):
-                    raise PartialsError(
-                        f"CSV line {line_no}, column '{names[j]}': values must be finite numbers"
-                    )
-                data[j].append(value)
+                if plain or match_decimal(cell):  # quickly, when float() can only take decimals
+                    try:
+                        value = float(cell)
+                    except ValueError:
+                        value = math.nan
+                    if math.isfinite(value):
+                        data[j].append(value)
+                        continue
+                data[j].append(_csv_cell(cell, line_no, names[j]))
             if len(data[0]) > limits.max_points:
                 raise ResourceLimitError(f"the CSV has more than {limits.max_points:,} points")
     except csv.Error as exc:

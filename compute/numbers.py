@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import re
 
 from .errors import PartialsError
 from .expression import TreeBuilder, parse_expression
 from .language import FUNCTIONS
 from .limits import DEFAULT_LIMITS, Limits
-from .source import caret_to_power, check_characters, original_column
+from .source import caret_to_power, check_characters, original_column, parse_python
 from .tree import Num, Symbol, walk
 
 
@@ -19,7 +20,11 @@ def parse_constant(text: str, limits: Limits = DEFAULT_LIMITS) -> float:
     """A constant expression (``2*pi``, ``1e-3``) as a finite float; used by grids and params."""
     if not isinstance(text, str):
         raise PartialsError("expected a number")
+    if not text.strip():
+        raise PartialsError("no value given")
     expression = parse_expression(text, limits)
+    source, maps = caret_to_power(text)
+    check_number_literals(parse_python(source, maps), source, maps)
     if expression.is_vector:
         raise PartialsError("expected one number, not a list")
     if expression.definitions:
@@ -66,6 +71,7 @@ def parse_number_list(
         raise PartialsError("nested too deeply to parse") from None
     except ValueError as exc:
         raise PartialsError(f"cannot read the values: {exc}") from None
+    check_number_literals(tree, source, maps)
     builder = TreeBuilder(maps, limits)
     body = tree.body
     func: str | None = None
@@ -99,3 +105,60 @@ def parse_number_list(
             raise builder.error("values must be finite numbers", item)
         values.append(value)
     return func, values
+
+
+_LITERAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
+
+def check_number_literals(tree: ast.AST, source: str, maps: list[list[int]]) -> None:
+    """Numbers written in a constant expression are plain decimals (``1000``, ``0.5``, ``1e-3``):
+    Python's parser also reads ``1_000``, ``0x10``, ``0o7`` and ``0b1``, which nothing else that
+    reads our numbers (a CSV cell, a link, ``parse_number``) accepts."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            written = ast.get_source_segment(source, node) or ""
+            if not _LITERAL.match(written):
+                line = getattr(node, "lineno", 1)
+                raise PartialsError(
+                    f"'{printable(written)}' is not a plain decimal number — write numbers like "
+                    "1000, 0.5 or 1e-3",
+                    column=original_column(maps, line, node.col_offset), line=line,
+                )
+
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_COUNT = re.compile(r"[0-9]{1,9}\Z")
+match_decimal = _DECIMAL.match  # the fast test ``parse_number`` starts with (no spaces around)
+
+
+def parse_number(text: str, what: str) -> float:
+    """A plain decimal number (``-1.5e3``, ``.5``): ASCII digits only, finite. Unlike Python's
+    ``float`` it refuses ``1_000``, ``nan``, ``inf`` and non-ASCII digits (``１``, ``٣``, ``²``)."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    if not _DECIMAL.match(stripped):
+        raise PartialsError(f"{what}: '{printable(stripped)}' is not a number" if stripped
+                            else f"{what}: no number given")
+    value = float(stripped)
+    if not math.isfinite(value):
+        raise PartialsError(f"{what}: '{printable(stripped)}' is too large for float64")
+    return value
+
+
+def parse_count(text: str, what: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` written in ASCII digits (``isdigit`` and ``int``
+    also take ``²``, ``１`` and ``1_0``)."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    if not _COUNT.match(stripped):
+        raise PartialsError(f"{what} should be a whole number from {low} to {high}, "
+                            f"not '{printable(stripped)}'")
+    value = int(stripped, 10)
+    if not low <= value <= high:
+        raise PartialsError(f"{what} should be from {low} to {high}, not {value}")
+    return value
+
+
+def printable(text: str, limit: int = 20) -> str:
+    """User text quoted in a message: cut short, invisible characters and lone surrogates as U+XXXX."""
+    out = (ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else f"U+{ord(ch):04X}"
+           for ch in text[:limit])
+    return "".join(out) + ("…" if len(text) > limit else "")

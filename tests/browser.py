@@ -40,19 +40,19 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    yield from _serve("streamlit.log")
+    yield from serve_app("streamlit.log")
 
 
 @pytest.fixture(scope="module")
 def fresh_server_url() -> Iterator[str]:
     """A server of its own (for the load test: no state left by other tests)."""
-    yield from _serve("streamlit-load.log")
+    yield from serve_app("streamlit-load.log")
 
 
 SERVER_PIDS: dict[str, int] = {}  # url → the streamlit server's process id
 
 
-def _serve(log_name: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def serve_app(log_name: str, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / log_name).open("w")

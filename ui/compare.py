@@ -13,7 +13,7 @@ from compute.tables import result_columns
 from . import figures
 from .compute_cache import APP_LIMITS, compute_on_grid, grid_size
 from .results import format_number
-from .url_state import as_lists, query_lists
+from .url_state import as_lists, check_parameter, query_lists
 
 DEFAULT = {"fa": "a*sin(x)*exp(-y)", "var.x": "linspace(0, 3, 31)", "var.y": "linspace(0, 1, 11)",
            "pa.a": "1", "pb.a": "2", "wrt": ["x"]}
@@ -84,12 +84,17 @@ def render() -> None:
         for side, store, col in (("a", params_a, c1), ("b", params_b, c2)):
             raw = link.get(f"p{side}.{name}", link.get(f"pa.{name}", "1"))
             try:
-                default = parse_constant(raw, APP_LIMITS)
+                default = check_parameter(parse_constant(raw, APP_LIMITS))
             except PartialsError as exc:
                 col.error(f"**{name} from the link:** {exc.describe()}", icon=":material/error:")
                 default = 1.0
-            store[name] = col.number_input(f"{name} in {side.upper()}", value=default, format="%g",
-                                           key=f"cmp.p{side}.{name}")
+            typed = col.number_input(f"{name} in {side.upper()}", value=default, format="%g",
+                                     key=f"cmp.p{side}.{name}")
+            try:  # the same rule as the Explorer's parameters, typed or from a link
+                store[name] = check_parameter(typed)
+            except PartialsError as exc:
+                col.error(f"**{name} in {side.upper()}:** {exc.describe()}", icon=":material/error:")
+                ok = False
     options = list(grids) + [n for n in params_a if n not in grids]
     st.session_state["cmp.wrt"] = [w for w in st.session_state.get("cmp.wrt", []) if w in options]
     wrt = st.pills("Partials", options, selection_mode="multi", key="cmp.wrt",

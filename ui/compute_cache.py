@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+from dataclasses import dataclass
 
 import streamlit as st
 import torch
@@ -27,6 +28,22 @@ APP_LIMITS = Limits.from_env(
     # One request's result: 4 M points × 10 arrays of float64. Refused before computing.
     max_result_bytes=int(os.environ.get("PARTIALS_MAX_RESULT_BYTES", str(320 * 2**20))),
 )
+
+
+def _return_large_frees_to_the_system() -> None:
+    """glibc raises its mmap threshold after a large block is freed (up to 32 MB), so the next
+    results' arrays land in the heap, and freed heap holes stay in the server's memory: RSS grew
+    ~48 MB per big link even once the cache had let the results go (measured). A fixed threshold
+    keeps big blocks in their own mappings, which free() hands back at once."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
+_return_large_frees_to_the_system()
 # torch, SymPy, pandas and Streamlit are millions of long-lived objects: freezing them out of
 # the collector keeps its full collections (which hold the GIL) from stalling every session.
 gc.freeze()
@@ -51,8 +68,34 @@ def result_cache() -> BoundedCache:
     return BoundedCache(budget, result_nbytes, ttl_seconds=3600)
 
 
-def _cached(request: JobRequest):
+def fetch(request: JobRequest):
+    """The request's result: from the shared cache, or computed in a worker (then cached)."""
     return result_cache().get_or_compute(request, lambda: run_job(request, APP_LIMITS, job_pool()))
+
+
+_cached = fetch
+
+
+@dataclass(frozen=True)
+class ResultRef:
+    """A result by its request, for what outlives a script run (a fragment's arguments): holding
+    the result itself would pin its arrays in every session, past the cache's byte budget."""
+
+    request: JobRequest
+
+    def get(self) -> PartialsResult:
+        return fetch(self.request)
+
+
+def grid_request(text: str, variables: tuple[tuple[str, str], ...], params: tuple[tuple[str, float], ...],
+                 wrt: tuple[str, ...], dtype: str = "float64") -> JobRequest:
+    return JobRequest(text, grids=variables, params=params, wrt=wrt, dtype=dtype)
+
+
+def points_request(text: str, points: tuple[tuple[str, tuple[float, ...]], ...],
+                   params: tuple[tuple[str, float], ...], wrt: tuple[str, ...],
+                   dtype: str = "float64") -> JobRequest:
+    return JobRequest(text, points=points, params=params, wrt=wrt, dtype=dtype)
 
 
 def compute_on_grid(

@@ -7,10 +7,11 @@ import time
 import streamlit as st
 
 from compute import PartialsError, ResourceLimitError
-from compute.codegen import torch_snippet
 from compute.grid import parse_grid_spec
 
-from .compute_cache import APP_LIMITS, compute_on_grid, compute_on_points, grid_size
+from .code_panel import code_panel
+from .compute_cache import APP_LIMITS, ResultRef, fetch, grid_request, grid_size, points_request
+from .downloads import cli_command
 from .inputs import (
     Inputs,
     animation_state,
@@ -25,7 +26,15 @@ from .inputs import (
 )
 from .plot_panel import plot_panel
 from .results import render_summary, render_tables
-from .url_state import ViewState, query_lists, read_query, share_url, sync_query_params
+from .url_state import (
+    LINK_MAX_POINTS,
+    LINK_SAFE_CHARS,
+    ViewState,
+    query_lists,
+    read_query,
+    share_url,
+    sync_query_params,
+)
 
 
 def render() -> None:
@@ -60,7 +69,17 @@ def render() -> None:
     with share_col.popover("Share", icon=":material/share:", width="stretch"):
         st.markdown("This link opens the same function, grids, parameters, partials and plot "
                     "(and animation, when one plays):")
-        st.code(share_url(st.context.url or "", state), language=None, wrap_lines=True)
+        url = share_url(st.context.url or "", state)
+        st.code(url, language=None, wrap_lines=True)
+        if len(url) > LINK_SAFE_CHARS:
+            st.warning(f"This link is {len(url):,} characters long: servers refuse links much "
+                       f"over {LINK_SAFE_CHARS:,} (this one's limit is 16 KiB over a network), so "
+                       "it may not open.", icon=":material/warning:")
+        left_out = inputs.state.get("points_not_linked") if inputs.mode == "points" else None
+        if left_out:
+            st.warning(f"The link does not carry your {left_out:,} points (it carries tables of up "
+                       f"to {LINK_MAX_POINTS} rows): it opens with the example points. Send the "
+                       "points as a CSV with it.", icon=":material/warning:")
     st.session_state["_full_run"] = False
 
 
@@ -94,16 +113,18 @@ def _results(inputs: Inputs) -> None:
         if inputs.mode == "points":
             size = len(inputs.points[0][1]) if inputs.points else 0
             with st.spinner(f"Computing {size:,} points…"):
-                result = compute_on_points(inputs.text, inputs.points, inputs.params, inputs.wrt,
-                                           inputs.dtype)
+                request = points_request(inputs.text, inputs.points, inputs.params, inputs.wrt,
+                                         inputs.dtype)
+                result = fetch(request)
         else:
             size = grid_size(inputs.grids)
             if size > APP_LIMITS.max_points:
                 raise ResourceLimitError(f"the grid has {size:,} points; this app's limit is "
                                          f"{APP_LIMITS.max_points:,} (the CLI goes further)")
             with st.spinner(f"Computing {size:,} points…"):
-                result = compute_on_grid(inputs.text, inputs.grids, inputs.params, inputs.wrt,
-                                         inputs.dtype)
+                request = grid_request(inputs.text, inputs.grids, inputs.params, inputs.wrt,
+                                       inputs.dtype)
+                result = fetch(request)
     except ResourceLimitError as exc:
         st.error(f"**Too big:** {exc.describe()}", icon=":material/block:")
         return
@@ -117,16 +138,13 @@ def _results(inputs: Inputs) -> None:
     tables, plot, code = st.tabs([":material/table: Tables", ":material/show_chart: Plot",
                                   ":material/code: torch code"])
     with tables:
-        render_tables(result, inputs.text)
+        render_tables(result, inputs.text, cli_command(
+            inputs.text, inputs.grids if inputs.mode != "points" else (), inputs.params, inputs.wrt,
+            inputs.dtype, points_file="points.csv" if inputs.mode == "points" else None))
     with plot:
-        plot_panel(result)
+        plot_panel(ResultRef(request))
     with code:
-        st.caption("Runnable as it is: recomputes these numbers with torch.func (vmap over points "
-                   "of nested grad) and prints them.")
-        components = result.components()
-        specs = {n: parse_grid_spec(s, APP_LIMITS) for n, s in inputs.grids}
-        st.code(torch_snippet(result.expression, result.domain, result.params, components, specs),
-                language="python")
+        code_panel(result, {n: parse_grid_spec(s, APP_LIMITS) for n, s in inputs.grids})
 
 
 def _view_state(inputs: Inputs) -> ViewState:

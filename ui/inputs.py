@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,10 +28,11 @@ from compute import (
 )
 from compute.derivatives import BUNDLES
 from compute.language import FUNCTIONS
+from compute.numbers import parse_count, parse_number_list
 from compute.sweep import MAX_FRAMES
 
 from .compute_cache import APP_LIMITS
-from .url_state import ViewState
+from .url_state import LINK_MAX_POINTS, MAX_PARAMETER, ViewState, check_parameter
 
 SYNTAX_HELP = """
 **Arithmetic** `+ - * /`, powers `**` or `^`, parentheses, numbers like `2`, `0.5`, `1e-3`.
@@ -114,29 +116,32 @@ def seed_from_link(state: ViewState) -> None:
     for name, value in state.params:
         memory[f"role.{name}"] = "parameter"
         try:
-            memory[f"param.{name}"] = parse_constant(value, APP_LIMITS)
+            memory[f"param.{name}"] = check_parameter(parse_constant(value, APP_LIMITS))
         except PartialsError as exc:
             memory.setdefault("_link_errors", {})[f"param.{name}"] = f"from the link: {exc.describe()}"
     for name, value in state.ranges:
         memory[f"range.{name}"] = value
     for name, value in state.points:
         memory[f"pts.{name}"] = value
+        memory[f"role.{name}"] = "grid"  # a column of points (the third would default to a value)
     memory["_link_wrt"] = list(state.wrt)
     memory["dtype"] = state.dtype
     memory["plot"], memory["show"], memory["axes"] = state.plot, state.show, state.axes
     for name, value in state.at:
         with contextlib.suppress(PartialsError):  # a bad slice position: the axis's middle
             memory[f"at.{name}"] = parse_constant(value, APP_LIMITS)
-    if state.digits.isdigit() and 3 <= int(state.digits) <= 17:
-        memory["digits"] = int(state.digits)
-    if state.anim:
-        name, start, stop, frames = (p.strip() for p in state.anim.split(","))
-        with contextlib.suppress(PartialsError):  # a bad number: the animation stays closed
-            memory[f"anim.from.{name}"] = parse_constant(start, APP_LIMITS)
-            memory[f"anim.to.{name}"] = parse_constant(stop, APP_LIMITS)
-            memory["anim.param"] = name
-            memory["anim.frames"] = min(max(int(frames), 2), MAX_FRAMES)
-            memory["anim.on"] = True
+    # read_query checked digits (ASCII digits, 3 to 17) and anim (a name, two parameter values,
+    # 2 to MAX_FRAMES frames) and noted what it dropped; a ViewState made in code is checked again.
+    with contextlib.suppress(PartialsError):
+        if state.digits:
+            memory["digits"] = parse_count(state.digits, "digits", 3, 17)
+    with contextlib.suppress(PartialsError, ValueError):
+        if state.anim:
+            name, start, stop, frames = (p.strip() for p in state.anim.split(","))
+            ends = [check_parameter(parse_constant(v, APP_LIMITS)) for v in (start, stop)]
+            count = parse_count(frames, "frames", 2, MAX_FRAMES)
+            memory[f"anim.from.{name}"], memory[f"anim.to.{name}"] = ends
+            memory["anim.param"], memory["anim.frames"], memory["anim.on"] = name, count, True
 
 
 def function_input() -> tuple[str, Expression | None]:
@@ -202,7 +207,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                     inputs.ok = False
                     st.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")
             else:
-                value, lo_hi = _parameter_input(name)
+                value, lo_hi = _parameter_input(name, inputs)
                 params.append((name, value))
                 ranges.append((name, lo_hi))
     inputs.grids = tuple(grids)
@@ -212,42 +217,96 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
     inputs.state["ranges"] = tuple(ranges)
 
 
-def _parameter_input(name: str) -> tuple[float, str]:
-    """A number box and a slider that follow each other; the slider's range is editable."""
+def default_range(value: float) -> str:
+    """The slider range a parameter starts with: ``value ± max(1, |value|)``, cut at
+    ±MAX_PARAMETER (where parameters stay), so it is finite and ``slider_range`` accepts it."""
+    value = min(max(value, -MAX_PARAMETER), MAX_PARAMETER) if math.isfinite(value) else 0.0
+    width = max(1.0, abs(value))
+    lo, hi = max(value - width, -MAX_PARAMETER), min(value + width, MAX_PARAMETER)
+    return f"{lo:g}, {hi:g}"
+
+
+SLIDER_STEPS = 200
+
+
+def slider_range(text: str, value: float) -> tuple[float, float, float]:
+    """``(low, high, step)`` of a parameter's slider from its range text ``low, high``, widened
+    to hold ``value``. Ends within ±MAX_PARAMETER keep the width finite; a width of at least
+    1e-12 of the ends' size (and 1e-290) keeps 200 steps distinct, normal floats (``0, 5e-324``
+    would make the step 0). Raises ``PartialsError`` only."""
+    _, ends = parse_number_list(text, (), APP_LIMITS)
+    if len(ends) != 2:
+        raise PartialsError("write the range as low, high")
+    lo, hi = ends
+    if not lo < hi:
+        raise PartialsError("the range needs low < high")
+    for end in (lo, hi):
+        if abs(end) > MAX_PARAMETER:
+            raise PartialsError(f"{_short(end)} is too large for a slider — keep the range within "
+                                f"±{MAX_PARAMETER:g}")
+    if hi - lo < 1e-290 or hi - lo < 1e-12 * max(abs(lo), abs(hi)):
+        raise PartialsError(f"the range {_short(lo)} to {_short(hi)} is too narrow for a slider — "
+                            "its width must be at least 1e-12 of its ends' size")
+    lo, hi = min(lo, value), max(hi, value)  # only widens: the width stays representable
+    return lo, hi, (hi - lo) / SLIDER_STEPS
+
+
+def _short(value: float) -> str:
+    """The shorter of ``:g`` and ``repr`` that reads back as ``value`` (5e-324, not 4.94066e-324)."""
+    short = f"{value:g}"
+    return short if float(short) == value and len(short) <= len(repr(value)) else repr(value)
+
+
+def _parameter_input(name: str, inputs: Inputs) -> tuple[float, str]:
+    """A number box and a slider that follow each other; the slider's range is editable. Every
+    value, typed or from a link, goes through ``check_parameter`` and ``slider_range``: a bad
+    one is a message under its input, and the slider keeps a finite range and step."""
     key, slider_key, range_key = f"param.{name}", f"slider.{name}", f"range.{name}"
-    value = float(remembered(key, 1.0))
+    remembered(key, 1.0)
     link_error = _memory().get("_link_errors", {}).pop(key, None)
     if link_error:
         st.error(f"**{name}:** {link_error}", icon=":material/error:")
-    default_range = f"{value - max(1.0, abs(value)):g}, {value + max(1.0, abs(value)):g}"
-    range_text = remembered(range_key, default_range)
+    value_error = None
     try:
-        lo, hi = (parse_constant(part, APP_LIMITS) for part in range_text.split(",", 1))
-        if not lo < hi:
-            raise PartialsError("the range needs low < high")
-    except (PartialsError, ValueError) as exc:
-        message = exc.describe() if isinstance(exc, PartialsError) else "write the range as low, high"
-        st.error(f"**Range of {name}:** {message}", icon=":material/error:")
-        lo, hi = value - 1.0, value + 1.0
-    lo, hi = min(lo, value), max(hi, value)
+        value = check_parameter(st.session_state[key])
+    except PartialsError as exc:  # the slider shows the nearest value it can hold
+        value_error, raw = exc, st.session_state[key]
+        finite = isinstance(raw, (int, float)) and math.isfinite(raw)
+        value = min(max(float(raw), -MAX_PARAMETER), MAX_PARAMETER) if finite else 0.0
+    range_text = remembered(range_key, default_range(value))
+    try:
+        lo, hi, step = slider_range(str(range_text), value)
+        range_error = None
+    except PartialsError as exc:
+        range_error = exc
+        lo, hi, step = slider_range(default_range(value), value)
 
     def from_slider() -> None:
         st.session_state[key] = st.session_state[slider_key]
 
     def from_box() -> None:
-        st.session_state[slider_key] = min(max(st.session_state[key], lo), hi)
+        box = st.session_state[key]
+        if isinstance(box, (int, float)) and math.isfinite(box):
+            st.session_state[slider_key] = float(min(max(box, lo), hi))
 
     box_col, slider_col, range_col = st.columns([2, 4, 2], vertical_alignment="bottom")
     box_col.number_input(f"Value of {name}", key=key, format="%g", step=None,
                          label_visibility="collapsed", on_change=from_box)
-    st.session_state.setdefault(slider_key, min(max(st.session_state[key], lo), hi))
+    # Streamlit refuses a slider whose remembered value lies outside a new range: clamp it.
+    current = st.session_state.get(slider_key, value)
+    st.session_state[slider_key] = float(min(max(current, lo), hi))
     slider_col.slider(f"Slide {name}", min_value=float(lo), max_value=float(hi), key=slider_key,
-                      step=(hi - lo) / 200, label_visibility="collapsed", on_change=from_slider)
+                      step=step, label_visibility="collapsed", on_change=from_slider)
     range_col.text_input(f"Range of {name}", key=range_key, label_visibility="collapsed",
                          help="slider range: low, high")
+    if value_error is not None:
+        inputs.ok = False
+        st.error(f"**{name}:** {value_error.describe()}", icon=":material/error:")
+    if range_error is not None:
+        st.error(f"**Range of {name}:** {range_error.describe()}", icon=":material/error:")
     remember(key)
     remember(range_key)
-    return float(st.session_state[key]), st.session_state[range_key]
+    return value, st.session_state[range_key]
 
 
 def points_input(expression: Expression, inputs: Inputs) -> None:
@@ -268,9 +327,15 @@ def points_input(expression: Expression, inputs: Inputs) -> None:
             inputs.ok = False
             return
         inputs.points = tuple((n, tuple(v.tolist())) for n, v in points.columns)
-        st.caption(f"{points.size:,} points from {upload.name} (not carried by share links)")
+        inputs.state["points_not_linked"] = points.size
+        st.caption(f"{points.size:,} points from {upload.name}. The share link does not carry "
+                   "uploaded points: send the CSV with it.")
         return
     table = _points_table(names)
+    for name in names:
+        link_error = _memory().get("_link_errors", {}).pop(f"pts.{name}", None)
+        if link_error:
+            st.error(f"**Points for {name}:** {link_error}", icon=":material/error:")
     edited = st.data_editor(table, num_rows="dynamic", key=f"pts_editor.{','.join(names)}",
                             width="stretch")
     try:
@@ -285,8 +350,12 @@ def points_input(expression: Expression, inputs: Inputs) -> None:
         inputs.ok = False
         return
     inputs.points = tuple((n, tuple(v.tolist())) for n, v in points.columns)
-    inputs.state["points"] = tuple((n, ", ".join(repr(x) for x in v)) for n, v in inputs.points
-                                   ) if points.size <= 200 else ()
+    if points.size <= LINK_MAX_POINTS:
+        inputs.state["points"] = tuple((n, ", ".join(repr(x) for x in v)) for n, v in inputs.points)
+    else:
+        inputs.state["points_not_linked"] = points.size
+        st.caption(f"The share link does not carry these {points.size:,} points (it carries "
+                   f"tables of up to {LINK_MAX_POINTS} rows): send them as a CSV with the link.")
 
 
 def _points_table(names: list[str]) -> pd.DataFrame:
@@ -295,7 +364,9 @@ def _points_table(names: list[str]) -> pd.DataFrame:
         text = _memory().get(f"pts.{name}", "")
         try:
             values = [parse_constant(v, APP_LIMITS) for v in text.split(",")] if text else []
-        except PartialsError:
+        except PartialsError as exc:  # a bad column in a link: said once, then the default table
+            _memory().pop(f"pts.{name}", None)
+            _memory().setdefault("_link_errors", {})[f"pts.{name}"] = f"from the link: {exc.describe()}"
             values = []
         columns[name] = values
     length = max((len(v) for v in columns.values()), default=0)

@@ -7,19 +7,27 @@ partials are never recomputed for a plot choice.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import streamlit as st
 
-from compute import PartialsError, PartialsResult, ResourceLimitError, parse_constant
+from compute import PartialsError, PartialsResult, ResourceLimitError
 from compute.grid import Grid
 from compute.sweep import MAX_FRAMES, sweep_values, thinned_plane
 from compute.tables import Column, result_columns
 
 from . import figures
-from .compute_cache import APP_LIMITS, compute_sweep
-from .inputs import animation_state, remember, remembered, slice_positions
-from .url_state import sync_query_params
+from .compute_cache import ResultRef, compute_sweep
+from .inputs import (
+    animation_state,
+    default_range,
+    remember,
+    remembered,
+    slice_positions,
+    slider_range,
+)
+from .url_state import check_parameter, sync_query_params
 
 KIND_LABELS = {"surface": "3D surface", "heatmap": "Heatmap", "contour": "Contours",
                "vectors": "Gradient field", "line": "Lines"}
@@ -31,7 +39,9 @@ def quantity_key(column: Column) -> str:
 
 
 @st.fragment
-def plot_panel(result: PartialsResult) -> None:
+def plot_panel(ref: ResultRef) -> None:
+    """``ref``, not the result: a fragment keeps its arguments for as long as the session lives."""
+    result = ref.get()
     _plot_panel(result)
     old = st.session_state.get("_view")
     if old is not None:  # a fragment rerun still keeps the address bar in step with the view
@@ -58,7 +68,8 @@ def _plot_panel(result: PartialsResult) -> None:
     remembered("show", "")
     if st.session_state["show"] not in columns:
         st.session_state["show"] = _default_quantity(columns)
-    show = left.selectbox("Plot", list(columns), key="show", format_func=lambda k: columns[k].label)
+    labels = {k: c.label for k, c in columns.items()}  # not the columns: widgets keep format_func
+    show = left.selectbox("Plot", list(columns), key="show", format_func=labels.__getitem__)
     remember("show")
     remembered("plot", kinds[0])
     if st.session_state["plot"] not in kinds:
@@ -131,7 +142,12 @@ def _animation_panel(result: PartialsResult, column: Column, kind: str, axes: tu
                        "then plays it in the browser.")
             return
         try:
-            values = sweep_values(float(start), float(stop), int(frames))
+            for label, end in (("From", start), ("To", stop)):
+                try:
+                    check_parameter(end)
+                except PartialsError as exc:
+                    raise PartialsError(f"{label}: {exc.describe()}") from None
+            values = sweep_values(start, stop, frames)
             plane = thinned_plane(result.domain, axes, index,
                                   ANIMATION_AXIS if len(axes) == 2 else ANIMATION_LINE)
             wrt = column.wrt if isinstance(column.wrt, str) else ",".join(column.wrt)
@@ -157,13 +173,10 @@ def _animation_panel(result: PartialsResult, column: Column, kind: str, axes: tu
 def _slider_range(name: str, value: float) -> tuple[float, float]:
     """The parameter slider's own range, so the animation starts where the slider does."""
     try:
-        lo, hi = (parse_constant(p, APP_LIMITS) for p in str(st.session_state.get(f"range.{name}"))
-                  .split(",", 1))
-        if lo < hi:
-            return lo, hi
-    except (PartialsError, ValueError):
-        pass
-    return value - max(1.0, abs(value)), value + max(1.0, abs(value))
+        lo, hi, _ = slider_range(str(st.session_state.get(f"range.{name}")), value)
+    except PartialsError:
+        lo, hi, _ = slider_range(default_range(value), value)
+    return lo, hi
 
 
 def _default_quantity(columns: dict[str, Column]) -> str:
@@ -198,7 +211,7 @@ def _slice_controls(grid: Grid, axes: tuple[str, str]) -> dict[str, int]:
         values = grid.axis(name)
         key = f"at.{name}"
         remembered(key, float(values[len(values) // 2]))
-        wanted = float(st.session_state[key]) if _is_number(st.session_state[key]) else float(values[0])
+        wanted = st.session_state[key] if _is_number(st.session_state[key]) else float(values[0])
         i = int(np.argmin(np.abs(values - wanted)))
         if len(values) == 1:
             index[name] = 0
@@ -212,11 +225,8 @@ def _slice_controls(grid: Grid, axes: tuple[str, str]) -> dict[str, int]:
 
 
 def _is_number(value) -> bool:
-    try:
-        float(value)
-        return True
-    except (TypeError, ValueError):
-        return False
+    """A slice position from memory: a finite float (link text was parsed when it was seeded)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _plane(values: np.ndarray, names: tuple[str, ...], axes: tuple[str, str],
@@ -241,7 +251,8 @@ def _points_plot(result: PartialsResult, columns: dict[str, Column]) -> None:
     remembered("show", "")
     if st.session_state["show"] not in columns:
         st.session_state["show"] = _default_quantity(columns)
-    show = st.selectbox("Plot", list(columns), key="show", format_func=lambda k: columns[k].label)
+    labels = {k: c.label for k, c in columns.items()}  # not the columns: widgets keep format_func
+    show = st.selectbox("Plot", list(columns), key="show", format_func=labels.__getitem__)
     remember("show")
     coords = result.domain.coordinates(0, min(result.domain.size, 20000))
     values = columns[show].values.reshape(-1)[: len(next(iter(coords.values())))]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import weakref
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -118,6 +120,23 @@ def render_summary(result: PartialsResult, seconds: float) -> None:
                        icon=":material/error:")
 
 
+def deferred(result: PartialsResult, build: Callable[[PartialsResult], pd.DataFrame]
+             ) -> Callable[[], pd.DataFrame]:
+    """A download's table, built on click from a weak reference: Streamlit keeps a session's
+    download callables for as long as the session lives, and a strong one would pin the result's
+    arrays there after the shared cache has let them go."""
+    ref = weakref.ref(result)
+
+    def frame() -> pd.DataFrame:
+        alive = ref()
+        if alive is None:
+            return pd.DataFrame({"note": ["These results have been dropped from the server's memory "
+                                          "since the page was drawn: reload the page to download them."]})
+        return build(alive)
+
+    return frame
+
+
 def render_tables(result: PartialsResult, text: str, command: str | None = None) -> None:
     """``command``: the CLI command that writes the same numbers, offered when a download is too
     large to build in the server."""
@@ -127,7 +146,7 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None)
     download_col, digits_col = st.columns([3, 2], vertical_alignment="bottom")
     domain = result.domain
     download_button(download_col, "Download everything (one row per point)",
-                    lambda: tidy_table(result, ascii_labels=True),
+                    deferred(result, lambda r: tidy_table(r, ascii_labels=True)),
                     numbers=domain.size * (len(domain.names) + len(columns)), file_stem="partials",
                     key="dl_all", command=command)
     remembered("digits", 10)
@@ -145,7 +164,8 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None)
         wide = isinstance(result.domain, Grid) and len(result.domain.names) == 2
         numbers = domain.size + sum(domain.shape) if wide else domain.size * (len(domain.names) + 1)
         download_button(button, "CSV" if download_format(numbers) == "csv" else "File",
-                        lambda c=column: column_frame(result, c), numbers=numbers,
+                        deferred(result, lambda r, i=i: column_frame(r, list(result_columns(r))[i])),
+                        numbers=numbers,
                         file_stem=column.ascii_label.replace("/", "_"), key=f"dl_{i}", index=wide,
                         command=command, width="stretch")
         if wide:

@@ -8,16 +8,24 @@ value · ``range.NAME`` slider range "lo, hi" · ``pts.NAME`` point values "1, 2
 plotted variables "x, y" · ``at.NAME`` slice value · ``digits`` · ``anim`` a playing parameter
 animation "NAME, FROM, TO, FRAMES".
 
-A link is untrusted: this module only reads strings with size caps and drops unknown keys. The
-values then go through the same widgets and validation as typed text.
+A link is untrusted: this module reads strings with size caps, drops unknown keys and text that
+is not valid Unicode, and checks the link-only keys (``digits``, ``anim``) with the same strict
+parsers as everything else, noting what it ignored. Every other value then goes through the same
+widgets and validation as typed text: nothing here raises anything but ``PartialsError``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from compute import PartialsError, parse_constant
+from compute.limits import DEFAULT_LIMITS
+from compute.numbers import parse_count, printable
+from compute.sweep import MAX_FRAMES
 
 VERSION = "1"
 SEED_FUNCTION = "t*k + 2*t*k**2"
@@ -27,6 +35,22 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 _PREFIXED = ("var", "param", "range", "pts", "at")
 MAX_KEYS = 200
 MAX_VALUE_CHARS = 20_000
+# The server's HTTP parser (uvicorn's h11) refuses a request head over 16 KiB that does not
+# arrive in one piece: over a network, links much past 15,000 characters fail (README).
+LINK_SAFE_CHARS = 15_000
+LINK_MAX_POINTS = 200  # rows of a points table a link carries (``pts.NAME``); larger ones stay out
+MAX_PARAMETER = 1e300  # parameter values and slider ends: room for a range around them in float64
+
+
+def check_parameter(value: float) -> float:
+    """A parameter's value (typed, from a link or an animation's end): finite and within
+    ±MAX_PARAMETER, so its slider's range and step stay finite floats."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise PartialsError(f"'{printable(str(value))}' is not a finite number")
+    if abs(value) > MAX_PARAMETER:
+        raise PartialsError(f"{value:g} is too large for a parameter — values are limited to "
+                            f"±{MAX_PARAMETER:g}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -89,7 +113,10 @@ def read_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str
         values = params.get(key) or [default]
         value = str(values[-1])
         if len(value) > MAX_VALUE_CHARS:
-            notes.append(f"'{key}' in the link is too long and was ignored")
+            notes.append(f"'{printable(key, 40)}' in the link is too long and was ignored")
+            return default
+        if not _is_text(value):
+            notes.append(f"'{printable(key, 40)}' in the link is not valid text and was ignored")
             return default
         return value
 
@@ -100,8 +127,9 @@ def read_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str
             if _NAME.match(name):
                 groups[prefix].append((name, one(key)))
             else:
-                notes.append(f"'{key[:40]}' in the link is not a valid name and was ignored")
-    wrt = tuple(str(w) for w in (params.get("wrt") or [])[:64] if len(str(w)) <= MAX_VALUE_CHARS)
+                notes.append(f"'{printable(key, 40)}' in the link is not a valid name and was ignored")
+    wrt = tuple(str(w) for w in (params.get("wrt") or [])[:64]
+                if len(str(w)) <= MAX_VALUE_CHARS and _is_text(str(w)))
     mode = one("mode", "grid")
     state = ViewState(
         function=one("f"),
@@ -116,22 +144,60 @@ def read_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str
         show=one("show")[:200],
         axes=one("axes")[:200],
         at=tuple(groups["at"]),
-        digits=one("digits")[:3],
+        digits=_digits(one("digits"), notes),
         anim=_animation(one("anim"), notes),
     )
     return state, notes
 
 
+def _is_text(value: str) -> bool:
+    """False for lone surrogates (Python can hold them; no page, URL or protobuf can)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _digits(text: str, notes: list[str]) -> str:
+    """Significant digits in tables, 3 to 17 (ASCII digits only: ``isdigit`` accepts '²')."""
+    if not text:
+        return ""
+    try:
+        return str(parse_count(text, "'digits' in the link", 3, 17))
+    except PartialsError as exc:
+        notes.append(f"{exc.describe()}; it was ignored")
+        return ""
+
+
 def _animation(text: str, notes: list[str]) -> str:
-    """``NAME, FROM, TO, FRAMES`` with a valid name and a whole number of frames, or nothing
-    (the numbers themselves are checked like typed ones when the page seeds its widgets)."""
+    """``NAME, FROM, TO, FRAMES`` checked like typed values (a name, two parameter values and a
+    whole number of frames), in canonical form, or nothing with a note saying why."""
     if not text:
         return ""
     parts = [p.strip() for p in text.split(",")]
-    if len(parts) == 4 and _NAME.match(parts[0]) and parts[3].isdigit() and len(text) <= 200:
-        return ", ".join(parts)
-    notes.append("'anim' in the link should read 'NAME, FROM, TO, FRAMES'; it was ignored")
-    return ""
+    try:
+        if len(text) > 200:
+            raise PartialsError("too long")
+        if len(parts) != 4:
+            raise PartialsError(f"four values are needed, not {len(parts)}")
+        name, start, stop, frames = parts
+        if not _NAME.match(name):
+            raise PartialsError(f"'{printable(name)}' is not a name")
+        values = []
+        for part in (start, stop):
+            try:
+                values.append(check_parameter(parse_constant(part, DEFAULT_LIMITS)))
+            except PartialsError as exc:
+                raise PartialsError(f"'{printable(part)}': {exc.describe()}") from None
+        if values[0] == values[1]:
+            raise PartialsError("FROM and TO must differ")
+        count = parse_count(frames, "FRAMES", 2, MAX_FRAMES)
+    except PartialsError as exc:
+        notes.append(f"'anim' in the link should read 'NAME, FROM, TO, FRAMES' ({exc.describe()}); "
+                     "it was ignored")
+        return ""
+    return f"{name}, {values[0]!r}, {values[1]!r}, {count}"
 
 
 def share_url(base: str, state: ViewState) -> str:
