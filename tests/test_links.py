@@ -256,11 +256,6 @@ def _function(text: str) -> None:
     parse_expression(text, APP_LIMITS)
 
 
-# Values past float32's 3.4e38 (y = 1e308 is a valid grid) are drawn blank: NumPy warns while
-# casting, which is no crash, but filterwarnings = error would make it one here.
-pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
-
-
 @pytest.mark.parametrize("bad", HOSTILE, ids=IDS)
 def test_hostile_link_values_on_the_explorer(bad: str) -> None:
     # Inputs that stop the results: a grid, a parameter, a range, the link-only keys.

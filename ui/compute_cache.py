@@ -17,7 +17,7 @@ import torch
 import compute.engine  # noqa: F401 - load torch's operators once, not inside a user's first job
 from compute import Limits, PartialsResult
 from compute.caches import BoundedCache
-from compute.grid import parse_grid_spec
+from compute.grid import Points, parse_grid_spec
 from compute.jobs import JobPool, JobRequest, result_nbytes, run_job
 from compute.symbolic import FormulasBusy, formulas_latex
 
@@ -65,7 +65,15 @@ def result_cache() -> BoundedCache:
     by default): a result is read-only and depends only on its key, so no session can see
     anything another did not also ask for."""
     budget = int(os.environ.get("PARTIALS_RESULT_CACHE_BYTES", str(2**30)))
-    return BoundedCache(budget, result_nbytes, ttl_seconds=3600)
+    return BoundedCache(budget, _weigh, ttl_seconds=3600)
+
+
+def _weigh(value: PartialsResult | list[PartialsResult]) -> int:
+    """A result's arrays, plus its key: a points request carries its coordinates as Python
+    floats (~32 bytes each, four times the array)."""
+    first = value[0] if isinstance(value, list) else value
+    key = 32 * first.domain.size * len(first.domain.names) if isinstance(first.domain, Points) else 0
+    return result_nbytes(value) + key
 
 
 def fetch(request: JobRequest):

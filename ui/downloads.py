@@ -39,18 +39,21 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 def download_button(container, label: str, build: Callable[[], pd.DataFrame], *, numbers: int,
                     file_stem: str, key: str, index: bool = False, command: str | None = None,
-                    **button_args) -> None:
+                    say_why: bool = False, **button_args) -> None:
     """One button for ``build()``'s table, as CSV or Parquet by size; a disabled button with the
-    reason (and the command that writes the file) when it is too large for either."""
+    reason (and the command that writes the file) when it is too large for either — in its
+    tooltip, and under it when ``say_why``."""
     kind = download_format(numbers)
     if kind is None:
-        why = (f"{numbers:,} numbers are too many to build in the browser session (the limit is "
-               f"{PARQUET_MAX_NUMBERS:,}).")
+        why = (f"{numbers:,} numbers are more than this server prepares as a download "
+               f"({PARQUET_MAX_NUMBERS:,}).")
         if command:
             why += f" The command line streams them to a file:\n\n`{command}`"
         container.download_button(label, b"", file_name=f"{file_stem}.csv", key=key, disabled=True,
                                   help=why, icon=":material/download:", on_click="ignore",
                                   **button_args)
+        if say_why:
+            container.caption(why)
         return
     if kind == "csv":
         data = lambda: build().to_csv(index=index).encode("utf-8")  # noqa: E731

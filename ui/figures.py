@@ -23,8 +23,13 @@ def stride_for(n: int, limit: int = MAX_AXIS) -> int:
 
 
 def masked32(values: np.ndarray) -> np.ndarray:
-    out = np.asarray(values, dtype=np.float32)
-    return np.where(np.isfinite(out), out, np.nan).astype(np.float32)
+    """Float32 for the browser (half the bytes), non-finite values as gaps; values past float32's
+    range (|v| > 3.4e38) stay float64 rather than turn into gaps."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    if np.any(np.abs(values, where=finite, out=np.zeros_like(values)) > np.finfo(np.float32).max):
+        return np.where(finite, values, np.nan)
+    return np.where(finite, values, np.nan).astype(np.float32)
 
 
 def _colorscale(z: np.ndarray) -> tuple[str, float | None]:

@@ -8,6 +8,7 @@ error is shown right under it; the rest of the page keeps working.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import itertools
 import math
@@ -26,6 +27,7 @@ from compute import (
     partial_label,
     points_from_csv,
 )
+from compute.caches import BoundedCache
 from compute.derivatives import BUNDLES
 from compute.language import FUNCTIONS
 from compute.numbers import parse_count, parse_number_list
@@ -309,6 +311,22 @@ def _parameter_input(name: str, inputs: Inputs) -> tuple[float, str]:
     return value, st.session_state[range_key]
 
 
+_UPLOADS: BoundedCache[tuple[tuple[str, tuple[float, ...]], ...]] = BoundedCache(
+    256 * 2**20, lambda points: 64 + sum(32 * len(values) for _, values in points), ttl_seconds=3600)
+
+
+def uploaded_points(data: bytes) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """An upload's validated columns, parsed once per distinct file (by content digest): every
+    rerun of the page sees the same upload, and parsing 1 M rows takes over a second."""
+    digest = hashlib.sha256(data).digest()
+
+    def parse() -> tuple[tuple[str, tuple[float, ...]], ...]:
+        points = points_from_csv(data.decode("utf-8", errors="replace"), APP_LIMITS)
+        return tuple((n, tuple(v.tolist())) for n, v in points.columns)
+
+    return _UPLOADS.get_or_compute(digest, parse)
+
+
 def points_input(expression: Expression, inputs: Inputs) -> None:
     """Scattered points: an editable table (one column per variable) or an uploaded CSV."""
     names = [n for n in expression.free_names
@@ -321,14 +339,14 @@ def points_input(expression: Expression, inputs: Inputs) -> None:
                               key="pts_upload")
     if upload is not None:
         try:
-            points = points_from_csv(upload.getvalue().decode("utf-8", errors="replace"), APP_LIMITS)
+            inputs.points = uploaded_points(upload.getvalue())
         except PartialsError as exc:
             st.error(f"**Uploaded CSV:** {exc.describe()}", icon=":material/error:")
             inputs.ok = False
             return
-        inputs.points = tuple((n, tuple(v.tolist())) for n, v in points.columns)
-        inputs.state["points_not_linked"] = points.size
-        st.caption(f"{points.size:,} points from {upload.name}. The share link does not carry "
+        size = len(inputs.points[0][1]) if inputs.points else 0
+        inputs.state["points_not_linked"] = size
+        st.caption(f"{size:,} points from {upload.name}. The share link does not carry "
                    "uploaded points: send the CSV with it.")
         return
     table = _points_table(names)

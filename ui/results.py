@@ -148,7 +148,7 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None)
     download_button(download_col, "Download everything (one row per point)",
                     deferred(result, lambda r: tidy_table(r, ascii_labels=True)),
                     numbers=domain.size * (len(domain.names) + len(columns)), file_stem="partials",
-                    key="dl_all", command=command)
+                    key="dl_all", command=command, say_why=True)
     remembered("digits", 10)
     digits = int(digits_col.number_input("Significant digits", 3, 17, key="digits",
                                          help="Downloads always carry full float64 precision."))
