@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import open_app
+from test_app import open_app, tables
 from test_pages import run_page
 
 from compute import PartialsError, parse_constant, parse_expression
@@ -55,6 +55,18 @@ def test_a_crashing_link_now_shows_its_message(extra, words) -> None:
     assert not at.exception, at.exception
     assert words in messages(at)
     assert at.text_area(key="fn").value == "a*x*y"
+
+
+def test_a_refused_link_value_computes_nothing_until_the_user_sets_one() -> None:
+    """No results with a stand-in value the link did not ask for; the message stays across
+    reruns until the user gives the parameter a value."""
+    at = open_app(**{**LINK, "param.a": "1e308"})
+    assert "from the link" in messages(at) and not at.table
+    at.text_area(key="fn").set_value("a*x*y ").run()
+    assert "from the link" in messages(at) and not at.table
+    at.number_input(key="param.a").set_value(3.0).run()
+    assert not at.exception and "from the link" not in messages(at)
+    assert tables(at)["∂f/∂x"] == [["3", "6"], ["3", "6"]]  # a·y at a = 3, y = 1, 2
 
 
 def test_a_repeated_grid_value_typed_on_the_explorer() -> None:

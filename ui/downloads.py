@@ -39,22 +39,19 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 def download_button(container, label: str, build: Callable[[], pd.DataFrame], *, numbers: int,
                     file_stem: str, key: str, index: bool = False, command: str | None = None,
-                    say_why: bool = False, **button_args) -> None:
-    """One button for ``build()``'s table, as CSV or Parquet by size; a disabled button with the
-    reason (and the command that writes the file) when it is too large for either — in its
-    tooltip, and under it when ``say_why``."""
+                    **button_args) -> str | None:
+    """One button for ``build()``'s table, as CSV or Parquet by size; a disabled button when it is
+    too large for either, with the reason (and the command that writes the file) in its tooltip.
+    Returns that reason (None when the button works), for the page to show in full."""
     kind = download_format(numbers)
     if kind is None:
         why = (f"{numbers:,} numbers are more than this server prepares as a download "
                f"({PARQUET_MAX_NUMBERS:,}).")
-        if command:
-            why += f" The command line streams them to a file:\n\n`{command}`"
+        tip = why + (f" The command line streams them to a file:\n\n`{command}`" if command else "")
         container.download_button(label, b"", file_name=f"{file_stem}.csv", key=key, disabled=True,
-                                  help=why, icon=":material/download:", on_click="ignore",
+                                  help=tip, icon=":material/download:", on_click="ignore",
                                   **button_args)
-        if say_why:
-            container.caption(why)
-        return
+        return why
     if kind == "csv":
         data = lambda: build().to_csv(index=index).encode("utf-8")  # noqa: E731
         mime, name = "text/csv", f"{file_stem}.csv"
@@ -68,6 +65,7 @@ def download_button(container, label: str, build: Callable[[], pd.DataFrame], *,
                               f"{numbers:,} numbers: Parquet (exact float64, read with "
                               "pandas.read_parquet) — CSV would be too large to build here.",
                               **button_args)
+    return None
 
 
 def cli_command(text: str, variables: Sequence[tuple[str, str]], params: Sequence[tuple[str, float]],

@@ -265,9 +265,12 @@ def _parameter_input(name: str, inputs: Inputs) -> tuple[float, str]:
     one is a message under its input, and the slider keeps a finite range and step."""
     key, slider_key, range_key = f"param.{name}", f"slider.{name}", f"range.{name}"
     remembered(key, 1.0)
-    link_error = _memory().get("_link_errors", {}).pop(key, None)
+    # A refused link value stays refused (nothing computes with a stand-in) until the user sets one.
+    link_errors = _memory().setdefault("_link_errors", {})
+    link_error = link_errors.get(key)
     if link_error:
-        st.error(f"**{name}:** {link_error}", icon=":material/error:")
+        inputs.ok = False
+        st.error(f"**{name}:** {link_error} — set a value to continue", icon=":material/error:")
     value_error = None
     try:
         value = check_parameter(st.session_state[key])
@@ -284,9 +287,11 @@ def _parameter_input(name: str, inputs: Inputs) -> tuple[float, str]:
         lo, hi, step = slider_range(default_range(value), value)
 
     def from_slider() -> None:
+        link_errors.pop(key, None)
         st.session_state[key] = st.session_state[slider_key]
 
     def from_box() -> None:
+        link_errors.pop(key, None)
         box = st.session_state[key]
         if isinstance(box, (int, float)) and math.isfinite(box):
             st.session_state[slider_key] = float(min(max(box, lo), hi))

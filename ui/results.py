@@ -145,17 +145,22 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None)
     latex = formulas(text, keys) if result.expression.inlined_size() <= 400 else {}
     download_col, digits_col = st.columns([3, 2], vertical_alignment="bottom")
     domain = result.domain
-    download_button(download_col, "Download everything (one row per point)",
-                    deferred(result, lambda r: tidy_table(r, ascii_labels=True)),
-                    numbers=domain.size * (len(domain.names) + len(columns)), file_stem="partials",
-                    key="dl_all", command=command, say_why=True)
+    too_large = download_button(
+        download_col, "Download everything (one row per point)",
+        deferred(result, lambda r: tidy_table(r, ascii_labels=True)),
+        numbers=domain.size * (len(domain.names) + len(columns)), file_stem="partials", key="dl_all",
+        command=command)
     remembered("digits", 10)
     digits = int(digits_col.number_input("Significant digits", 3, 17, key="digits",
                                          help="Downloads always carry full float64 precision."))
     remember("digits")
+    if too_large:
+        st.caption(f"{too_large} The command line streams every number to a file:")
+        if command:
+            st.code(command, language="bash", wrap_lines=True)
     for i, column in enumerate(columns):
         formula = latex.get((column.output, column.wrt)) if isinstance(column.wrt, tuple) else None
-        head, button = st.columns([5, 1], vertical_alignment="bottom")
+        head, button = st.columns([3, 1], vertical_alignment="bottom")
         with head:
             if formula:
                 st.latex(f"{latex_label(column)} = {formula}")
@@ -163,7 +168,7 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None)
                 st.markdown(f"#### {column.label}")
         wide = isinstance(result.domain, Grid) and len(result.domain.names) == 2
         numbers = domain.size + sum(domain.shape) if wide else domain.size * (len(domain.names) + 1)
-        download_button(button, "CSV" if download_format(numbers) == "csv" else "File",
+        download_button(button, "Parquet" if download_format(numbers) == "parquet" else "CSV",
                         deferred(result, lambda r, i=i: column_frame(r, list(result_columns(r))[i])),
                         numbers=numbers,
                         file_stem=column.ascii_label.replace("/", "_"), key=f"dl_{i}", index=wide,
@@ -181,7 +186,7 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None)
             full = column.values.shape if wide else (column.values.size, preview.shape[1])
             shape = " × ".join(f"{n:,}" for n in full)
             st.caption(f"{column.label}: {_stats(column.values, digits)} · showing the first "
-                       f"{' × '.join(f'{n:,}' for n in preview.shape)} of {shape} — the CSV has "
+                       f"{' × '.join(f'{n:,}' for n in preview.shape)} of {shape} — the download has "
                        "everything")
             shown, config = preview_grid(preview, digits, wide)
             st.dataframe(shown, width="stretch", height=320, column_config=config)
