@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .derivatives import DEVICES, METHODS, partial_label
+from .derivatives import DEVICES, METHODS, column_keys
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression
 from .grid import MAX_CSV_BYTES, Domain, check_variable_name, make_grid, points_from_csv
@@ -198,23 +198,14 @@ def _laplacian(result: PartialsResult, output: str) -> Block:
 
 def _columns(result: PartialsResult) -> Iterator[tuple[str, object, str, str, Block]]:
     """``tables.result_columns`` with lazy values: (output, wrt, label, ascii label, blocks)."""
-    for output in result.outputs:
-        yield output, (), output, output, _flat(result.value(output))
-        seen: set[object] = set()
-        for request in result.requests:
-            if request.kind == "laplacian":
-                if "laplacian" not in seen:
-                    seen.add("laplacian")
-                    yield (output, "laplacian", f"∇²{output}", f"laplacian({output})",
-                           _laplacian(result, output))
-                continue
-            for wrt in request.components:
-                key = tuple(sorted(wrt))
-                if key in seen:
-                    continue
-                seen.add(key)
-                yield (output, wrt, partial_label(output, wrt),
-                       partial_label(output, wrt, ascii_only=True), _flat(result.partial(wrt, output)))
+    for output, wrt, label, ascii_label in column_keys(result):
+        if wrt == ():
+            block = _flat(result.value(output))
+        elif wrt == "laplacian":
+            block = _laplacian(result, output)
+        else:
+            block = _flat(result.partial(wrt, output))
+        yield output, wrt, label, ascii_label, block
 
 
 def _quantity(result: PartialsResult, request, output: str) -> Block | dict[str, Block]:

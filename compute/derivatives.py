@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import PartialsError
 from .limits import DEFAULT_LIMITS, Limits
 from .source import check_characters
+
+if TYPE_CHECKING:
+    from .engine import PartialsResult
 
 BUNDLES = ("gradient", "hessian", "laplacian", "jacobian")
 # How the engine differentiates; "auto" picks "symbolic" unless the derivative graph grows too
@@ -107,3 +111,23 @@ def partial_label(output: str, wrt: Sequence[str], *, ascii_only: bool = False) 
     sup = str(order).translate(_SUPERSCRIPTS) if order > 1 else ""
     bottom = "".join(f"∂{n}{str(p).translate(_SUPERSCRIPTS) if p > 1 else ''}" for n, p in groups)
     return f"∂{sup}{output}/{bottom}"
+
+
+def column_keys(result: PartialsResult) -> Iterator[tuple[str, tuple[str, ...] | str, str, str]]:
+    """(output, wrt, label, ascii label) of each output's value, then each requested partial, in
+    request order, without repeats — what ``tables.result_columns`` holds, without the values."""
+    for output in result.outputs:
+        yield output, (), output, output
+        seen: set[object] = set()
+        for request in result.requests:
+            if request.kind == "laplacian":
+                if "laplacian" not in seen:
+                    seen.add("laplacian")
+                    yield output, "laplacian", f"∇²{output}", f"laplacian({output})"
+                continue
+            for wrt in request.components:
+                key = tuple(sorted(wrt))
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield output, wrt, partial_label(output, wrt), partial_label(output, wrt, ascii_only=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .derivatives import partial_label
+from .derivatives import column_keys
 from .grid import Grid
 
 if TYPE_CHECKING:
@@ -29,23 +29,14 @@ class Column:
 
 def result_columns(result: PartialsResult) -> Iterator[Column]:
     """Each output's value, then each requested partial, in request order, without repeats."""
-    for output in result.outputs:
-        yield Column(output, (), output, output, result.value(output))
-        seen: set[object] = set()
-        for request in result.requests:
-            if request.kind == "laplacian":
-                if "laplacian" not in seen:
-                    seen.add("laplacian")
-                    yield Column(output, "laplacian", f"∇²{output}", f"laplacian({output})",
-                                 result.laplacian(output))
-                continue
-            for wrt in request.components:
-                key = tuple(sorted(wrt))
-                if key in seen:
-                    continue
-                seen.add(key)
-                yield Column(output, wrt, partial_label(output, wrt),
-                             partial_label(output, wrt, ascii_only=True), result.partial(wrt, output))
+    for output, wrt, label, ascii_label in column_keys(result):
+        if wrt == ():
+            values = result.value(output)
+        elif wrt == "laplacian":
+            values = result.laplacian(output)
+        else:
+            values = result.partial(wrt, output)
+        yield Column(output, wrt, label, ascii_label, values)
 
 
 def wide_table(result: PartialsResult, column: Column) -> pd.DataFrame:
