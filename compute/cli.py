@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .derivatives import DEVICES, METHODS, column_keys
+from .derivatives import DEVICES, METHODS, column_keys, parse_request
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression
-from .grid import MAX_CSV_BYTES, Domain, check_variable_name, make_grid, points_from_csv
+from .grid import MAX_CSV_BYTES, Domain, bind_names, check_variable_name, make_grid, points_from_csv
 from .limits import Limits
 from .numbers import parse_constant, printable
 
@@ -122,6 +122,9 @@ def run(argv: Sequence[str]) -> tuple[PartialsResult, str]:
     # The same spec given twice is one key of the output: ask for it once. Different spellings
     # of one partial ("x,y", "y, x") stay separate keys; the engine computes it once.
     wrt = list(dict.fromkeys(args.wrt)) if args.wrt is not None else None
+    bound = bind_names(expression, domain, params)  # every check before torch loads (~2 s)
+    for spec in wrt or ():
+        parse_request(spec, domain.names, tuple(bound), limits)
     from .engine import partials_on_grid  # torch loads only once the input is valid
 
     return partials_on_grid(expression, domain, wrt, params, dtype=args.dtype,

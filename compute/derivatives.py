@@ -131,3 +131,13 @@ def column_keys(result: PartialsResult) -> Iterator[tuple[str, tuple[str, ...] |
                     continue
                 seen.add(key)
                 yield output, wrt, partial_label(output, wrt), partial_label(output, wrt, ascii_only=True)
+
+
+def parse_request(
+    text: str, variables: tuple[str, ...], parameters: tuple[str, ...], limits: Limits
+) -> DerivativeRequest:
+    """A spec validated for a domain and parameters, the error naming the spec it came from."""
+    try:
+        return parse_derivative_spec(text, variables, parameters, limits)
+    except PartialsError as exc:
+        raise exc.in_field(f"derivative '{str(text)[:40]}'") from None

@@ -20,10 +20,10 @@ import torch
 
 from .autograd_paths import autograd_chunk_size, batched_grad_chunk, vmap_chunk
 from .caches import BoundedCache
-from .derivatives import DEVICES, METHODS, DerivativeRequest, parse_derivative_spec
+from .derivatives import DEVICES, METHODS, DerivativeRequest, parse_request
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression
-from .grid import Domain, Points
+from .grid import Domain, Points, bind_names
 from .limits import DEFAULT_LIMITS, Limits
 from .torch_lowering import TorchFunction
 from .tree import walk
@@ -120,28 +120,6 @@ def canonical(wrt: Sequence[str], order: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(wrt, key=lambda n: rank.get(n, len(rank))))
 
 
-def bind_names(expression: Expression, domain: Domain, params: Mapping[str, float]) -> dict[str, float]:
-    """Check that every free name is a variable or a parameter, never both, never neither."""
-    clean: dict[str, float] = {}
-    for name, value in params.items():
-        if name in domain.names:
-            raise PartialsError(f"'{name}' is given both a grid and a value — choose one")
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise PartialsError(f"parameter '{name}' must be a number") from None
-        if not math.isfinite(number):
-            raise PartialsError(f"parameter '{name}' must be a finite number")
-        clean[name] = number
-    for name in expression.free_names:
-        if name not in domain.names and name not in clean:
-            raise PartialsError(
-                f"'{name}' has no grid and no value — give it a grid (variable) or a value "
-                "(parameter)"
-            )
-    return clean
-
-
 def partials_on_grid(
     expression: Expression | str,
     domain: Domain,
@@ -171,7 +149,7 @@ def partials_on_grid(
         wrt = list(domain.names)
     requests = tuple(
         r if isinstance(r, DerivativeRequest)
-        else _parse_request(r, domain.names, tuple(bound), limits)
+        else parse_request(r, domain.names, tuple(bound), limits)
         for r in wrt
     )
     order = domain.names + tuple(p for p in bound if p not in domain.names)
@@ -313,15 +291,6 @@ def _symbolic_block(result: PartialsResult, program: _SymbolicProgram, env: dict
     share = (time.perf_counter() - t0) / len(program.roots)
     for key in program.roots:
         result.seconds[key] += share
-
-
-def _parse_request(
-    text: str, variables: tuple[str, ...], parameters: tuple[str, ...], limits: Limits
-) -> DerivativeRequest:
-    try:
-        return parse_derivative_spec(text, variables, parameters, limits)
-    except PartialsError as exc:
-        raise exc.in_field(f"derivative '{str(text)[:40]}'") from None
 
 
 def _allocate(result: PartialsResult, indices: list[tuple[str, ...]], limits: Limits) -> None:

@@ -12,12 +12,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import PartialsError, ResourceLimitError
 from .language import RESERVED_NAMES
 from .limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from .expression import Expression
+
 from .numbers import match_decimal, parse_number, parse_number_list, printable
 
 _GRID_FUNCTIONS = ("linspace", "arange", "logspace")
@@ -377,3 +382,51 @@ def points_from_csv(text: str, limits: Limits = DEFAULT_LIMITS, max_bytes: int =
     except csv.Error as exc:
         raise PartialsError(f"cannot read the CSV: {exc}") from None
     return make_points(dict(zip(names, data, strict=True)), limits)
+
+
+def check_point_columns(columns: Sequence[str], variables: Sequence[str],
+                        parameters: Sequence[str] = ()) -> None:
+    """A points table must have exactly one column per variable (in any order): raise a
+    ``PartialsError`` naming the columns that are missing and the ones that are extra, with a
+    hint for an extra column that is one of the function's parameters."""
+    missing = [n for n in variables if n not in columns]
+    extra = [n for n in columns if n not in variables]
+    if not missing and not extra:
+        return
+    wanted = ", ".join(variables) if variables else "none"
+    parts = []
+    if missing:
+        parts.append(f"missing {', '.join(missing)}")
+    if extra:
+        parts.append(f"extra {', '.join(printable(n, 40) for n in extra[:20])}"
+                     + (f" and {len(extra) - 20} more" if len(extra) > 20 else ""))
+    message = (f"the columns must be the function's variables ({wanted}): " + "; ".join(parts))
+    as_parameters = [n for n in extra if n in parameters]
+    if as_parameters:
+        names = ", ".join(as_parameters)
+        verb = "is a parameter" if len(as_parameters) == 1 else "are parameters"
+        message += f" — {names} {verb} here; switch {'it' if len(as_parameters) == 1 else 'them'} " \
+                   "to grid to take the values from the file"
+    raise PartialsError(message)
+
+
+def bind_names(expression: Expression, domain: Domain, params: Mapping[str, float]) -> dict[str, float]:
+    """Check that every free name is a variable or a parameter, never both, never neither."""
+    clean: dict[str, float] = {}
+    for name, value in params.items():
+        if name in domain.names:
+            raise PartialsError(f"'{name}' is given both a grid and a value — choose one")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise PartialsError(f"parameter '{name}' must be a number") from None
+        if not math.isfinite(number):
+            raise PartialsError(f"parameter '{name}' must be a finite number")
+        clean[name] = number
+    for name in expression.free_names:
+        if name not in domain.names and name not in clean:
+            raise PartialsError(
+                f"'{name}' has no grid and no value — give it a grid (variable) or a value "
+                "(parameter)"
+            )
+    return clean
