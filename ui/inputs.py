@@ -29,6 +29,8 @@ from compute import (
 )
 from compute.caches import BoundedCache
 from compute.derivatives import BUNDLES
+from compute.domains import GRID_RULE, default_grid_names, positive_names, typo_hints
+from compute.grid import check_point_columns
 from compute.language import FUNCTIONS
 from compute.numbers import parse_count, parse_number_list
 from compute.sweep import MAX_FRAMES
@@ -45,6 +47,7 @@ the output (`u, v` for a vector-valued function).
 **Partials** `k` · `t,k` (mixed) · `k,k,k` (third), up to order 4.
 """.format(functions=", ".join(f"`{n}`" for n in FUNCTIONS if n != "where"))
 DEFAULT_GRID = "linspace(-2, 2, 41)"
+POSITIVE_GRID = "linspace(0.1, 4, 40)"  # for names under log, sqrt, a division or a fractional power
 
 
 @dataclass
@@ -149,26 +152,50 @@ def seed_from_link(state: ViewState) -> None:
 def function_input() -> tuple[str, Expression | None]:
     remembered("fn", "t*k + 2*t*k**2")
     text = st.text_area(
-        "Function", key="fn", height=90,
+        "Function", key="fn", height="content",
         help="Press Ctrl+Enter (or click outside) to apply. Every free name becomes a grid "
-             "variable or a parameter.",
+             "variable or a parameter (a value with a slider): two names start as grids — x, y, z, "
+             "t first, then others in order of appearance, and names that usually stand for "
+             "constants (r, T, sigma, mu, …) last. A new name that looks like a typo of one you "
+             "had (yy for y, tk for t*k) is pointed out.",
     )
     remember("fn")
     with st.popover("Syntax reference", icon=":material/help:"):
         st.markdown(SYNTAX_HELP)
     try:
-        return text, parse_expression(text, APP_LIMITS)
+        expression = parse_expression(text, APP_LIMITS)
     except PartialsError as exc:
         st.error(f"**Function:** {exc.describe()}", icon=":material/error:")
         return text, None
+    notes = _new_name_notes(expression)
+    if notes:
+        st.warning("  \n".join(notes), icon=":material/spellcheck:")
+    return text, expression
 
 
-def _default_role(name: str, names: tuple[str, ...]) -> str:
-    """A new name is a grid variable until two are; then a parameter (the user can switch)."""
+def _new_name_notes(expression: Expression) -> list[str]:
+    """Notes on names the last edit of the function introduced that look like typos of names
+    it already had (``yy`` beside y, ``tk`` beside t and k). They stay until the function is
+    edited again. Also records the names before this run's function (``_names_before``) for
+    ``derivatives_input``: None on a first visit or a new link, which start as the link says."""
     memory = _memory()
-    known = sum(1 for n in names if memory.get(f"role.{n}") == "grid")
-    new_before = sum(1 for n in names[: names.index(name)] if f"role.{n}" not in memory)
-    return "grid" if known + new_before < 2 else "parameter"
+    names = expression.free_names
+    before = memory.get("_names")
+    memory["_names_before"], memory["_names"] = before, names
+    noted_text, notes = memory.get("_name_notes", ("", []))
+    if before is not None and tuple(before) != names:
+        known = set(before) | set(names)
+        notes = []
+        for name in names:
+            hints = typo_hints(name, known) if name not in before else []
+            if hints:
+                options = " or ".join(hints)
+                notes.append(f"**'{name}' is a new name** — did you mean {options}?")
+        memory["_name_notes"] = (expression.text, notes)
+    elif noted_text != expression.text:
+        memory["_name_notes"] = (expression.text, [])
+        notes = []
+    return notes
 
 
 def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") -> None:
@@ -181,13 +208,18 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
     raw_grids: list[tuple[str, str]] = []  # as typed, valid or not: a shared link keeps them
     params: list[tuple[str, float]] = []
     ranges: list[tuple[str, str]] = []
+    memory = _memory()
+    known = {n: memory[f"role.{n}"] for n in names if memory.get(f"role.{n}") in ("grid", "parameter")}
+    default_grids = default_grid_names(names, known)
+    positive = positive_names(expression)
     for name in names:
         role_key = f"role.{name}"
-        remembered(role_key, _default_role(name, names))
-        role_col, value_col = st.columns([1.6, 3], vertical_alignment="top")
-        role_col.segmented_control(name, ["grid", "parameter"], key=role_key,
+        remembered(role_key, "grid" if name in default_grids else "parameter")
+        role_col, value_col = st.columns([1.2, 3], vertical_alignment="top")
+        role_col.segmented_control(name, ["grid", "parameter"], key=role_key, wrap=True,
                                    format_func={"grid": "grid", "parameter": "value"}.__getitem__,
-                                   help=f"Is {name} a grid variable or a parameter (one value)?")
+                                   help=f"Is {name} a grid variable or a parameter (one value)? "
+                                        f"{GRID_RULE}")
         if st.session_state.get(role_key) is None:  # a segmented control can be cleared
             st.session_state[role_key] = "grid"
         remember(role_key)
@@ -196,7 +228,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                 st.caption(f"{name} is a column of the points table below.")
             elif st.session_state[role_key] == "grid":
                 key = f"var.{name}"
-                remembered(key, DEFAULT_GRID)
+                remembered(key, POSITIVE_GRID if name in positive else DEFAULT_GRID)
                 spec = st.text_input(f"Grid for {name}", key=key,
                                      placeholder="1, 2, 4  or  linspace(0, 1, 50)")
                 remember(key)
@@ -204,12 +236,14 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                 try:
                     axis = parse_grid_spec(spec or "", APP_LIMITS)
                     grids.append((name, spec))
-                    st.caption(f"{axis.size:,} value{'s' if axis.size != 1 else ''}")
+                    why = (f" — positive: {name} is under a log, sqrt, division or fractional power"
+                           if name in positive and spec == POSITIVE_GRID else "")
+                    st.caption(f"{axis.size:,} value{'s' if axis.size != 1 else ''}{why}")
                 except PartialsError as exc:
                     inputs.ok = False
                     st.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")
             else:
-                value, lo_hi = _parameter_input(name, inputs)
+                value, lo_hi = _parameter_input(name, inputs, positive=name in positive)
                 params.append((name, value))
                 ranges.append((name, lo_hi))
     inputs.grids = tuple(grids)
@@ -219,13 +253,38 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
     inputs.state["ranges"] = tuple(ranges)
 
 
-def default_range(value: float) -> str:
+def default_range(value: float, positive: bool = False) -> str:
     """The slider range a parameter starts with: ``value ± max(1, |value|)``, cut at
-    ±MAX_PARAMETER (where parameters stay), so it is finite and ``slider_range`` accepts it."""
+    ±MAX_PARAMETER (where parameters stay), so it is finite and ``slider_range`` accepts it. A
+    positive value of a name that must stay positive (``positive_names``) starts on
+    ``value/100 … 2·value + value/100``: steps of value/100 that never reach 0."""
     value = min(max(value, -MAX_PARAMETER), MAX_PARAMETER) if math.isfinite(value) else 0.0
+    if positive and 1e-280 < value < MAX_PARAMETER / 3:
+        return f"{_short(value / 100)}, {_short(2 * value + value / 100)}"
     width = max(1.0, abs(value))
     lo, hi = max(value - width, -MAX_PARAMETER), min(value + width, MAX_PARAMETER)
     return f"{lo:g}, {hi:g}"
+
+
+RANGE_RULE = ("Slider range: low, high. A value typed outside it widens the range to take in "
+              "value ± |value| (at least ± 1), keeping a range that is above 0 above 0; a range "
+              "that leaves the value out moves the value to its nearest end.")
+
+
+def widened_range(lo: float, hi: float, value: float) -> tuple[float, float]:
+    """``(lo, hi)`` grown to hold ``value`` with room around it (RANGE_RULE): each end that
+    ``value ± max(1, |value|)`` passes moves there, except that a range wholly above 0 (below 0)
+    stays so for a value on the same side, its end moving to value/2. Ends stay within
+    ±MAX_PARAMETER; a value already inside leaves the range alone."""
+    if lo <= value <= hi:
+        return lo, hi
+    width = max(1.0, abs(value))
+    low, high = max(value - width, -MAX_PARAMETER), min(value + width, MAX_PARAMETER)
+    if lo > 0 and value > 0:
+        low = value / 2
+    if hi < 0 and value < 0:
+        high = value / 2
+    return min(lo, low), max(hi, high)
 
 
 SLIDER_STEPS = 200
@@ -233,9 +292,18 @@ SLIDER_STEPS = 200
 
 def slider_range(text: str, value: float) -> tuple[float, float, float]:
     """``(low, high, step)`` of a parameter's slider from its range text ``low, high``, widened
-    to hold ``value``. Ends within ±MAX_PARAMETER keep the width finite; a width of at least
-    1e-12 of the ends' size (and 1e-290) keeps 200 steps distinct, normal floats (``0, 5e-324``
-    would make the step 0). Raises ``PartialsError`` only."""
+    to hold ``value`` (only as a fallback: ``_parameter_input`` rewrites the text first, so the
+    range box shows what the slider does). Raises ``PartialsError`` only."""
+    lo, hi = range_ends(text)
+    lo, hi = min(lo, value), max(hi, value)  # only widens: the width stays representable
+    return lo, hi, (hi - lo) / SLIDER_STEPS
+
+
+def range_ends(text: str) -> tuple[float, float]:
+    """The ends of a range text ``low, high`` that makes a working slider. Ends within
+    ±MAX_PARAMETER keep the width finite; a width of at least 1e-12 of the ends' size (and
+    1e-290) keeps 200 steps distinct, normal floats (``0, 5e-324`` would make the step 0).
+    Raises ``PartialsError`` only."""
     _, ends = parse_number_list(text, (), APP_LIMITS)
     if len(ends) != 2:
         raise PartialsError("write the range as low, high")
@@ -249,8 +317,7 @@ def slider_range(text: str, value: float) -> tuple[float, float, float]:
     if hi - lo < 1e-290 or hi - lo < 1e-12 * max(abs(lo), abs(hi)):
         raise PartialsError(f"the range {_short(lo)} to {_short(hi)} is too narrow for a slider — "
                             "its width must be at least 1e-12 of its ends' size")
-    lo, hi = min(lo, value), max(hi, value)  # only widens: the width stays representable
-    return lo, hi, (hi - lo) / SLIDER_STEPS
+    return lo, hi
 
 
 def _short(value: float) -> str:
@@ -259,14 +326,26 @@ def _short(value: float) -> str:
     return short if float(short) == value and len(short) <= len(repr(value)) else repr(value)
 
 
-def _parameter_input(name: str, inputs: Inputs) -> tuple[float, str]:
-    """A number box and a slider that follow each other; the slider's range is editable. Every
-    value, typed or from a link, goes through ``check_parameter`` and ``slider_range``: a bad
-    one is a message under its input, and the slider keeps a finite range and step."""
+def _range_ends(text: str) -> tuple[float, float] | None:
+    """A range text's ends when it makes a working slider, else None (its error is shown)."""
+    try:
+        return range_ends(text)
+    except PartialsError:
+        return None
+
+
+def _parameter_input(name: str, inputs: Inputs, positive: bool = False) -> tuple[float, str]:
+    """A number box, its slider and the slider's range box, which always agree (RANGE_RULE): a
+    value (typed, from a link, from the slider) outside the range widens the range; a range typed
+    without the value moves the value to its nearest end. Every value goes through
+    ``check_parameter`` and ``slider_range``: a bad one is a message under its input, and the
+    slider keeps a finite range and step."""
     key, slider_key, range_key = f"param.{name}", f"slider.{name}", f"range.{name}"
+    note_key = f"_range_note.{name}"
+    memory = _memory()
     remembered(key, 1.0)
     # A refused link value stays refused (nothing computes with a stand-in) until the user sets one.
-    link_errors = _memory().setdefault("_link_errors", {})
+    link_errors = memory.setdefault("_link_errors", {})
     link_error = link_errors.get(key)
     if link_error:
         inputs.ok = False
@@ -278,13 +357,19 @@ def _parameter_input(name: str, inputs: Inputs) -> tuple[float, str]:
         value_error, raw = exc, st.session_state[key]
         finite = isinstance(raw, (int, float)) and math.isfinite(raw)
         value = min(max(float(raw), -MAX_PARAMETER), MAX_PARAMETER) if finite else 0.0
-    range_text = remembered(range_key, default_range(value))
+    range_text = str(remembered(range_key, default_range(value, positive)))
+    ends = _range_ends(range_text)
+    if ends is not None and value_error is None and not ends[0] <= value <= ends[1]:
+        lo, hi = widened_range(*ends, value)
+        st.session_state[range_key] = range_text = f"{_short(lo)}, {_short(hi)}"
+        memory[note_key] = (f"Slider range widened to {_short(lo)} … {_short(hi)} to hold "
+                            f"{_short(value)}.")
     try:
-        lo, hi, step = slider_range(str(range_text), value)
+        lo, hi, step = slider_range(range_text, value)
         range_error = None
     except PartialsError as exc:
         range_error = exc
-        lo, hi, step = slider_range(default_range(value), value)
+        lo, hi, step = slider_range(default_range(value, positive), value)
 
     def from_slider() -> None:
         link_errors.pop(key, None)
@@ -292,20 +377,31 @@ def _parameter_input(name: str, inputs: Inputs) -> tuple[float, str]:
 
     def from_box() -> None:
         link_errors.pop(key, None)
-        box = st.session_state[key]
-        if isinstance(box, (int, float)) and math.isfinite(box):
-            st.session_state[slider_key] = float(min(max(box, lo), hi))
 
-    box_col, slider_col, range_col = st.columns([2, 4, 2], vertical_alignment="bottom")
-    box_col.number_input(f"Value of {name}", key=key, format="%g", step=None,
-                         label_visibility="collapsed", on_change=from_box)
-    # Streamlit refuses a slider whose remembered value lies outside a new range: clamp it.
-    current = st.session_state.get(slider_key, value)
-    st.session_state[slider_key] = float(min(max(current, lo), hi))
-    slider_col.slider(f"Slide {name}", min_value=float(lo), max_value=float(hi), key=slider_key,
-                      step=step, label_visibility="collapsed", on_change=from_slider)
-    range_col.text_input(f"Range of {name}", key=range_key, label_visibility="collapsed",
-                         help="slider range: low, high")
+    def from_range() -> None:
+        new = _range_ends(str(st.session_state[range_key]))
+        current = st.session_state.get(key)
+        try:
+            current = check_parameter(current)
+        except PartialsError:
+            return
+        if new is not None and not new[0] <= current <= new[1] and not link_errors.get(key):
+            moved = min(max(current, new[0]), new[1])
+            st.session_state[key] = moved
+            memory[note_key] = (f"{name} moved to {_short(moved)}, the nearest end of the new "
+                                "slider range.")
+
+    box_col, range_col = st.columns(2, vertical_alignment="bottom")
+    box_col.number_input(f"Value of {name}", key=key, format="%g", step=None, on_change=from_box)
+    range_col.text_input("Slider range", key=range_key, on_change=from_range, help=RANGE_RULE,
+                         placeholder="low, high")
+    # The slider shows the value the results use (clamped only while that value is refused).
+    st.session_state[slider_key] = float(min(max(value, lo), hi))
+    st.slider(f"Slide {name}", min_value=float(lo), max_value=float(hi), key=slider_key,
+              step=step, format="%g", label_visibility="collapsed", on_change=from_slider)
+    note = memory.pop(note_key, None)
+    if note:
+        st.caption(note)
     if value_error is not None:
         inputs.ok = False
         st.error(f"**{name}:** {value_error.describe()}", icon=":material/error:")
@@ -344,7 +440,10 @@ def points_input(expression: Expression, inputs: Inputs) -> None:
                               key="pts_upload")
     if upload is not None:
         try:
-            inputs.points = uploaded_points(upload.getvalue())
+            points = uploaded_points(upload.getvalue())
+            params = [n for n in expression.free_names if n not in names]
+            check_point_columns([n for n, _ in points], names, params)
+            inputs.points = points
         except PartialsError as exc:
             st.error(f"**Uploaded CSV:** {exc.describe()}", icon=":material/error:")
             inputs.ok = False
@@ -401,18 +500,40 @@ def _points_table(names: list[str]) -> pd.DataFrame:
 
 
 def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[str, ...]) -> None:
-    """First partials as toggles, a builder for higher and mixed ones, and the bundles."""
+    """First partials as toggles, a builder for higher and mixed ones, and the bundles.
+
+    The user's choices stay while they are possible: a grid being edited (or invalid for a
+    moment) keeps its partials. A partial whose name left the function, or a Jacobian of a
+    function that now has one output, is dropped and said. A function whose names are all new
+    starts over: every first partial, no higher ones, no bundles. ``grid_names`` are the names
+    with values (valid grids or point columns); the choices follow the roles instead."""
+    memory = _memory()
     param_names = tuple(n for n, _ in inputs.params)
+    grid_names = tuple(n for n in expression.free_names
+                       if n not in param_names and memory.get(f"role.{n}", "grid") == "grid")
     names = grid_names + param_names
-    link_wrt = _memory().pop("_link_wrt", None)
+    link_wrt = memory.pop("_link_wrt", None)
     if link_wrt is not None:
         _seed_derivatives(link_wrt, grid_names, param_names, expression)
     out = expression.output_names[0] if not expression.is_vector else "f"
-    previous = remembered("d1", list(grid_names)) or []
-    kept = [n for n in previous if n in names]
-    # A new function whose names share nothing with the old choice starts with every first partial.
-    st.session_state["d1"] = kept if kept or not previous else list(grid_names)
-    st.pills("First partials", names, selection_mode="multi", key="d1",
+    before = memory.get("_names_before")
+    if link_wrt is None and before is not None and set(before) != set(expression.free_names):
+        if not set(before) & set(expression.free_names):  # an unrelated function: start over
+            for key, value in (("d1", list(grid_names)), ("higher", []), ("bundles", [])):
+                memory[key] = value
+                st.session_state.pop(key, None)
+            memory.pop("_dropped", None)
+        else:
+            _drop_impossible(expression, before, out)
+    bundles = [b for b in BUNDLES if b != "jacobian" or expression.is_vector]
+    if "jacobian" in (memory.get("bundles") or []) and not expression.is_vector:
+        _drop_impossible(expression, expression.free_names, out)
+    dropped_text, dropped = memory.get("_dropped", ("", ""))
+    remembered("d1", list(grid_names))
+    st.session_state["d1"] = [n for n in st.session_state["d1"] or [] if n in names]
+    if dropped and dropped_text == expression.text:
+        st.caption(f":material/info: {dropped}")
+    st.pills("First partials", names, selection_mode="multi", key="d1", wrap=True,
              format_func=lambda n: partial_label(out, (n,)) + (" (parameter)" if n in param_names else ""))
     remember("d1")
     higher_options = [",".join(c) for order in range(2, APP_LIMITS.max_order + 1)
@@ -423,14 +544,13 @@ def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[
                    format_func=lambda h: partial_label(out, tuple(h.split(","))),
                    placeholder="e.g. ∂²f/∂t∂k — type names to filter")
     remember("higher")
-    bundles = [b for b in BUNDLES if b != "jacobian" or expression.is_vector]
     remembered("bundles", [])
     st.session_state["bundles"] = [b for b in st.session_state["bundles"] if b in bundles]
-    st.pills("Bundles", bundles, selection_mode="multi", key="bundles",
+    st.pills("Bundles", bundles, selection_mode="multi", key="bundles", wrap=True,
              format_func=lambda b: b.capitalize() if b != "hessian" else "Hessian")
     remember("bundles")
     remembered("dtype", "float64")
-    st.segmented_control("Precision", ["float64", "float32"], key="dtype")
+    st.segmented_control("Precision", ["float64", "float32"], key="dtype", wrap=True)
     if st.session_state.get("dtype") is None:
         st.session_state["dtype"] = "float64"
     remember("dtype")
@@ -439,6 +559,43 @@ def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[
         st.session_state["bundles"])
     inputs.state["wrt"] = inputs.wrt
     inputs.state["dtype"] = inputs.dtype
+
+
+def _drop_impossible(expression: Expression, before: tuple[str, ...], out: str) -> None:
+    """Remove the chosen partials that name a name no longer in the function, and a Jacobian of a
+    function with one output; remember a sentence saying which and why (shown until the
+    function changes again)."""
+    memory = _memory()
+    present = set(expression.free_names)
+    gone = [n for n in before if n not in present]
+    d1 = [n for n in memory.get("d1") or [] if n in present]
+    grids_before = {n for n in before if memory.get(f"role.{n}", "grid") == "grid"}
+    if grids_before and grids_before <= set(memory.get("d1") or []):  # every first partial: so too
+        d1 += [n for n in expression.free_names  # for a new grid variable
+               if n not in before and memory.get(f"role.{n}") == "grid" and n not in d1]
+    lost = [partial_label(out, (n,)) for n in memory.get("d1") or [] if n not in present]
+    higher = []
+    for spec in memory.get("higher") or []:
+        if set(spec.split(",")) <= present:
+            higher.append(spec)
+        else:
+            lost.append(partial_label(out, tuple(spec.split(","))))
+    bundles = list(memory.get("bundles") or [])
+    sentences = []
+    if lost:
+        verb = "is" if len(gone) == 1 else "are"
+        sentences.append(f"Dropped {', '.join(lost)}: {', '.join(gone)} {verb} no longer in the "
+                         "function.")
+    if "jacobian" in bundles and not expression.is_vector:
+        bundles.remove("jacobian")
+        sentences.append("Dropped the Jacobian: the function now has one output.")
+    memory["d1"], memory["higher"], memory["bundles"] = d1, higher, bundles
+    for key in ("d1", "higher", "bundles"):
+        st.session_state.pop(key, None)
+    if sentences:
+        memory["_dropped"] = (expression.text, " ".join(sentences))
+    elif memory.get("_dropped", ("",))[0] != expression.text:
+        memory.pop("_dropped", None)
 
 
 def _seed_derivatives(specs: list[str], grid_names: tuple[str, ...], param_names: tuple[str, ...],
