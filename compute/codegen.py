@@ -22,6 +22,7 @@ import numpy as np
 
 from .derivatives import partial_label
 from .expression import Expression
+from .functions import REGISTRY
 from .grid import AxisSpec, Grid, Points
 from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary, walk
 
@@ -31,50 +32,33 @@ INLINE_VALUES = 400  # ... and at most this many numbers in all (rows × columns
 POINTS_FILE = "points.csv"
 DTYPES = ("float64", "float32")
 
-_TORCH_CALL = {
-    "sin": "torch.sin", "cos": "torch.cos", "tan": "torch.tan", "atan": "torch.atan",
-    "atan2": "torch.atan2", "sinh": "torch.sinh", "cosh": "torch.cosh", "asinh": "torch.asinh",
-    "exp": "torch.exp", "log": "torch.log", "log1p": "torch.log1p",
-    "log2": "torch.log2", "log10": "torch.log10", "sqrt": "torch.sqrt", "abs": "torch.abs",
-    "sign": "torch.sign", "erf": "torch.special.erf", "erfc": "torch.special.erfc",
-    "min": "torch.minimum", "max": "torch.maximum", "where": "torch.where",
-}
-_STABLE_FACTORY = '''def stable(forward, derivative):
-    """forward's value with an accurate derivative (torch's loses digits where it saturates)."""
+_STABLE_FACTORY = '''def stable(forward, *partials):
+    """forward's value with these partials as its derivative (torch's own loses digits or
+    overflows in its intermediates here): compute/functions.py's rules, printed."""
     class Function(torch.autograd.Function):
         generate_vmap_rule = True
 
         @staticmethod
-        def forward(arg):
-            return forward(arg)
+        def forward(*args):
+            return forward(*args)
 
         @staticmethod
         def setup_context(ctx, inputs, output):
-            ctx.save_for_backward(inputs[0])
+            ctx.save_for_backward(*inputs)
 
         @staticmethod
         def backward(ctx, grad):
-            (arg,) = ctx.saved_tensors
-            return grad * derivative(arg)
+            args = ctx.saved_tensors
+            return tuple(grad * partial(*args) if needed else None
+                         for partial, needed in zip(partials, ctx.needs_input_grad))
 
     return Function.apply
 '''
-_STABLE = {  # the same definitions as compute/stable_ops.py
-    "sigmoid": "sigmoid = stable(torch.sigmoid, lambda arg: sigmoid(arg) * sigmoid(-arg))",
-    "sech": "sech = stable(lambda arg: torch.cosh(arg).reciprocal(), lambda arg: -sech(arg) * tanh(arg))",
-    "tanh": "tanh = stable(torch.tanh, lambda arg: sech(arg) * sech(arg))",
-    "softplus": "softplus = stable(lambda arg: torch.logaddexp(arg, torch.zeros_like(arg)), "
-                "lambda arg: sigmoid(arg))",
-    "atanh": "atanh = stable(torch.atanh, lambda arg: ((1 - arg) * (1 + arg)).reciprocal())",
-    "asin": "asin = stable(torch.asin, lambda arg: ((1 - arg) * (1 + arg)).rsqrt())",
-    "acos": "acos = stable(torch.acos, lambda arg: -((1 - arg) * (1 + arg)).rsqrt())",
-    "acosh": "acosh = stable(torch.acosh, lambda arg: (arg - 1).rsqrt() * (arg + 1).rsqrt())",
-    "expm1": "expm1 = stable(torch.expm1, torch.exp)",
-}
-_HELPERS = {
-    "cbrt": "def cbrt(arg):\n    return torch.sign(arg) * torch.abs(arg).pow(1.0 / 3.0)\n",
-    **_STABLE,
-}
+_ONLY_WHERE = '''def only_where(cond, value):
+    """value, its gradient cut where cond is false: where()'s branch not taken cannot turn its
+    infinite derivative into 0*inf = nan."""
+    return torch.where(cond, value, value.detach())
+'''
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4}
 
 
@@ -87,9 +71,13 @@ def _num(value: float) -> str:
 
 
 class _Printer:
-    def __init__(self, names: Mapping[str, str]) -> None:
+    def __init__(self, names: Mapping[str, str], definitions: Mapping[str, Node] | None = None,
+                 *, mask: bool = True) -> None:
         self.names = names
-        self.helpers: set[str] = set()
+        self.definitions = definitions or {}  # intermediates, recomputed inside where's branches
+        self.mask = mask  # cut the gradient of where's branches (not in a forward without one)
+        self.helpers: set[str] = set()  # registry functions printed by name (defined in the code)
+        self.only_where = False
 
     def code(self, node: Node, parent: int = 0) -> str:
         if isinstance(node, Num):
@@ -114,21 +102,103 @@ class _Printer:
         if isinstance(node, Compare):
             return f"{self.code(node.left, 1)} {node.op} {self.code(node.right, 1)}"
         if isinstance(node, Call):
+            fn = REGISTRY[node.func]
+            if fn.condition:
+                return self._where(node)
             args = [self.code(a) for a in node.args]
-            if node.func in _HELPERS:
-                self.helpers.add(node.func)
-                return f"{node.func}({args[0]})"
-            if node.func in ("min", "max", "atan2", "where"):
-                first = 1 if node.func == "where" else 0
-                args[first:] = [f"torch.as_tensor({a})" if _is_constant(n) else a
-                                for a, n in zip(args[first:], node.args[first:], strict=True)]
-            if node.func in ("min", "max") and len(args) > 2:
-                out = args[0]
-                for a in args[1:]:
-                    out = f"{_TORCH_CALL[node.func]}({out}, {a})"
-                return out
-            return f"{_TORCH_CALL[node.func]}({', '.join(args)})"
+            if len(args) > 1:  # torch's binary functions and the helpers take tensors
+                args = [f"torch.as_tensor({a})" if _is_constant(n) else a
+                        for a, n in zip(args, node.args, strict=True)]
+            name = self.callable(fn.name)
+            out = f"{name}({', '.join(args[:2])})"
+            for a in args[2:]:  # variadic: a chain of binary calls
+                out = f"{name}({out}, {a})"
+            return out
         raise TypeError(node)  # pragma: no cover
+
+    def callable(self, name: str) -> str:
+        """How the code calls a registry function: torch's own, or a helper it defines."""
+        fn = REGISTRY[name]
+        if fn.torch is not None and fn.autograd == "native":
+            return fn.torch
+        self.helpers.add(name)
+        return name
+
+    def _where(self, node: Call) -> str:
+        """torch.where, each branch reading its free names through only_where and its
+        intermediates recomputed from those: the same cut of the gradient as the engine's
+        (compute/torch_lowering.py)."""
+        condition, first, second = node.args
+        cond = self.code(condition)
+        if isinstance(condition, Num):
+            cond = f"torch.tensor({bool(condition.value)})"
+        branches = []
+        for branch, test in ((first, cond), (second, f"~({cond})")):
+            printer = self._cut(branch, test) if self.mask else self
+            text = printer.code(branch)
+            self.helpers |= printer.helpers
+            self.only_where = self.only_where or printer.only_where
+            branches.append(f"torch.as_tensor({text})" if _is_constant(branch) else text)
+        return f"torch.where({cond}, {branches[0]}, {branches[1]})"
+
+    def _cut(self, branch: Node, test: str) -> _Printer:
+        leaves: set[str] = set()
+        intermediates: set[str] = set()
+        todo = [branch]
+        while todo:
+            for n in walk(todo.pop()):
+                if isinstance(n, Ref) and n.name not in intermediates:
+                    intermediates.add(n.name)
+                    todo.append(self.definitions[n.name])
+                elif isinstance(n, Symbol):
+                    leaves.add(n.name)
+        names = {**self.names, **{n: f"only_where({test}, {self.names[n]})" for n in leaves}}
+        printer = _Printer(names, self.definitions)
+        for name, tree in self.definitions.items():  # in definition order
+            if name in intermediates:
+                names[name] = f"({printer.code(tree)})"
+        printer.only_where = bool(leaves)
+        return printer
+
+
+def _helper_code(printer: _Printer) -> list[str]:
+    """The definitions of every registry function the code calls by name, and of those their
+    definitions and rules call, in registry order: a definition as a def, a rule-backed
+    function as stable(forward, partials...)."""
+    done: dict[str, str] = {}
+    todo = list(printer.helpers)
+    while todo:
+        name = todo.pop()
+        if name in done:
+            continue
+        fn = REGISTRY[name]
+        params = ["arg"] if len(fn.params) == 1 else [f"arg{i + 1}" for i in range(len(fn.params))]
+        inner = _Printer(dict(zip(fn.params, params, strict=True)))
+        signature = ", ".join(params)
+        forward = None
+        if fn.define is not None:  # a rule-backed forward runs without a gradient: no cuts
+            definition = _Printer(inner.names, mask=fn.autograd == "native")
+            forward = definition.code(fn.define)
+            inner.helpers |= definition.helpers
+            inner.only_where = inner.only_where or definition.only_where
+        if fn.autograd == "native":
+            done[name] = f"def {name}({signature}):\n    return {forward}\n"
+        else:
+            partials = ", ".join(f"lambda {signature}: {inner.code(rule)}" for rule in fn.partials)
+            head = fn.torch if forward is None else f"lambda {signature}: {forward}"
+            done[name] = f"{name} = stable({head}, {partials})"
+        printer.only_where = printer.only_where or inner.only_where
+        todo += sorted(inner.helpers - set(done))
+    code = []
+    if any(REGISTRY[n].autograd == "rule" for n in done):
+        code.append(_STABLE_FACTORY)
+    if printer.only_where:
+        code.append(_ONLY_WHERE)
+    stable = [done[n] for n in REGISTRY if n in done and REGISTRY[n].autograd == "rule"]
+    if stable:
+        code += [*stable, ""]
+    code += [done[n] for n in REGISTRY if n in done and REGISTRY[n].autograd == "native"]
+    return code
 
 
 def _is_constant(node: Node) -> bool:
@@ -251,7 +321,7 @@ def _source(
     points_file: str,
     names: Mapping[str, str],
 ) -> str:
-    printer = _Printer(names)
+    printer = _Printer(names, dict(expression.folded_definitions))
     domain_names = list(domain.names)
     args = domain_names + [p for p in params if p not in domain_names]
     lines_fn = [f"    {names[name]} = {printer.code(node)}" for name, node in expression.folded_definitions]
@@ -265,15 +335,7 @@ def _source(
     signature = ", ".join(names[a] for a in args)
     f64 = ", dtype=torch.float64" if dtype != "float64" else ""
 
-    code: list[str] = []
-    used = set(printer.helpers)
-    for helper, needs in (("softplus", {"sigmoid"}), ("tanh", {"sech"}), ("sech", {"tanh"})):
-        if helper in printer.helpers:
-            used |= needs
-    stable = [h for h in _STABLE if h in used]
-    if stable:
-        code += [_STABLE_FACTORY, *[_STABLE[h] for h in stable], ""]
-    code += [_HELPERS[h] for h in sorted(printer.helpers) if h not in _STABLE]
+    code: list[str] = _helper_code(printer)
     for output, body in bodies.items():
         code += [f"def {functions[output]}({signature}):", *lines_fn, f"    return {body}", "", ""]
     code[-1:] = []

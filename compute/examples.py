@@ -65,7 +65,8 @@ HEAT = "u = exp(-x^2/(4*t)) / sqrt(4*pi*t)"
 EXAMPLES: tuple[Example, ...] = (
     Example(
         "original-question", "The original question",
-        "torch.autograd.grad summed this over the grid to [27, 39]; here is the whole matrix.",
+        "torch.autograd.grad sums it down the grid's columns to [63, 91] (9 + 18 + 36, 13 + 26 + 52); "
+        "here is the whole matrix.",
         "t*k + 2*t*k**2", (("t", "1, 2, 4"), ("k", "2, 3")), ("k", "t"),
         "∂f/∂k at t = 2, k = 3 is 26 (= t + 4tk); the full matrix is [[9, 13], [18, 26], [36, 52]].",
         lambda r: (_at(r, r.partial("k"), t=2, k=3), 26.0), plot="heatmap", show="f:k",
@@ -141,7 +142,8 @@ EXAMPLES: tuple[Example, ...] = (
         "signs-matter", "Zero and negative derivatives",
         "The popular jac > 0 filter silently drops these; exact partials keep every sign.",
         "sin(t*k)", (("t", "linspace(-2, 2, 41)"), ("k", "linspace(-2, 2, 41)")), ("k", "t"),
-        "∂f/∂k = t·cos(tk) is 0 along t = 0 and negative for t < 0: at t = −1, k = 0 it is −1.",
+        "∂f/∂k = t·cos(tk) is 0 all along t = 0, and negative on 74% of the grid's t < 0 half: at "
+        "t = −1, k = 0 it is −1.",
         lambda r: (_at(r, r.partial("k"), t=-1, k=0), -1.0), plot="heatmap", show="f:k",
     ),
 )

@@ -353,12 +353,12 @@ class TreeBuilder:
                 f"{name}() takes {info.arity_text()}, got {len(node.args)}", node
             )
         built = [
-            self._expr(arg, depth + 1, allow_compare=(name == "where" and i == 0))
+            self._expr(arg, depth + 1, allow_compare=(info.condition and i == 0))
             for i, arg in enumerate(node.args)
         ]
-        if name == "where" and not isinstance(node.args[0], ast.Compare):
+        if info.condition and not isinstance(node.args[0], ast.Compare):
             raise self.error(
-                "where() needs a comparison first, e.g. where(x > 0, x, -x)", node.args[0]
+                f"{name}() needs a comparison first, e.g. where(x > 0, x, -x)", node.args[0]
             )
         original = Call(name, tuple(b[0] for b in built))
         values = [b[2] for b in built]

@@ -1,6 +1,6 @@
-"""Worker process for LaTeX formulas (see :mod:`compute.workers`): ``(text, keys)`` in, one
-LaTeX string or None per key out. Run by :mod:`compute.symbolic`, which kills it when SymPy
-takes too long."""
+"""Worker process for LaTeX formulas (see :mod:`compute.workers`): ``(text, keys)`` in; out, one
+LaTeX string or None per key and the ``(name, expression)`` LaTeX of the definitions they use.
+Run by :mod:`compute.symbolic`, which kills it when SymPy takes too long."""
 
 from compute.workers import serve
 
@@ -9,14 +9,14 @@ def _prepare() -> None:
     import sympy  # noqa: F401 - imported before the memory cap and the first request
 
 
-def _handle(message: object) -> list[str | None] | None:
-    from compute.symbolic import formulas_in_process
+def _handle(message: object) -> tuple[list[str | None], list[tuple[str, str]]] | None:
+    from compute.symbolic import formula_set_in_process
 
     try:
         text, keys = message
         keys = [(str(output), tuple(str(n) for n in wrt)) for output, wrt in keys]
-        answers = formulas_in_process(str(text), keys)
-        return [answers[key] for key in keys]
+        answers = formula_set_in_process(str(text), keys)
+        return [answers.latex[key] for key in keys], list(answers.where)
     except Exception:  # noqa: BLE001 - answer with nothing rather than die
         return None
 

@@ -1,13 +1,12 @@
-"""Elementwise functions whose derivatives torch computes with cancellation.
+"""Registry functions whose autograd backward is their own rule (``autograd="rule"``).
 
-torch differentiates tanh as 1 − tanh², sigmoid as y(1 − y) and atanh as 1/(1 − x²): where
-tanh(x) or sigmoid(x) is within 1e-10 of 1, or |x| is near 1, those lose up to half of float64's
-digits (sigmoid'(30) came out 1e-3 off in relative terms). Here each function keeps torch's
-forward value and gets a derivative written without the cancellation — sech², σ(x)·σ(−x),
-1/((1 − x)(1 + x)), exp for expm1 — itself built from these functions and plain torch ops, so every higher
-order is just as accurate. sech is 1/cosh with the derivative −sech·tanh: written as cosh⁻²,
-tanh's second derivative would be 0·∞ = NaN once cosh overflows (|x| > 710), where the true
-value is 0. They work under autograd and torch.func (vmap, jacrev).
+torch's own derivatives of some functions lose digits or overflow in their intermediates:
+tanh' as 1 − tanh² and sigmoid' as y(1 − y) cancel in the tails (sigmoid'(30) came out 1e-3 off),
+atanh' as 1/(1 − x²) near ±1, asinh' as (x² + 1)^−½ is 0 past |x| ≈ 1.3e154 and atan2's partials
+x/(x² + y²) are 0 at (1e200, 2e200). For these functions the registry's partials are the backward:
+the forward keeps torch's value, and the backward evaluates the partials with the same functions
+(each possibly rule-backed itself), so every higher order is the rule differentiated again and
+just as accurate. They work under autograd and torch.func (vmap, jacrev).
 """
 
 from __future__ import annotations
@@ -16,52 +15,48 @@ from collections.abc import Callable
 
 import torch
 
+from .functions import Function
+from .tree import Node
+
 Tensor = torch.Tensor
 
 
-def _elementwise(name: str, forward: Callable[[Tensor], Tensor],
-                 derivative: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+def rule_backed(fn: Function, forward: Callable[..., Tensor],
+                partials: Callable[[list[Node], dict[str, Tensor]], list]) -> Callable[..., Tensor]:
+    """``forward`` with ``fn.partials`` as its backward; ``partials(rules, scope)`` evaluates
+    some of them differentiably."""
+    params, rules = fn.params, fn.partials
+
     class _Function(torch.autograd.Function):
         generate_vmap_rule = True
 
         @staticmethod
-        def forward(x: Tensor) -> Tensor:
-            return forward(x)
+        def forward(*args: Tensor) -> Tensor:
+            return forward(*args)
 
         @staticmethod
         def setup_context(ctx, inputs, output) -> None:
-            ctx.save_for_backward(inputs[0])
+            ctx.save_for_backward(*inputs)
 
         @staticmethod
-        def backward(ctx, grad: Tensor) -> Tensor:
-            (x,) = ctx.saved_tensors
-            return grad * derivative(x)
+        def backward(ctx, grad: Tensor):
+            args = ctx.saved_tensors
+            needed = [i for i, flag in enumerate(ctx.needs_input_grad) if flag]
+            values = dict(zip(needed, partials([rules[i] for i in needed],
+                                               dict(zip(params, args, strict=True))), strict=True))
+            grads: list[Tensor | None] = []
+            for i, arg in enumerate(args):
+                if i not in values:
+                    grads.append(None)
+                    continue
+                g = grad * values[i]
+                grads.append(g if g.shape == arg.shape else g.sum_to_size(arg.shape))
+            return tuple(grads)
 
-    _Function.__name__ = _Function.__qualname__ = f"Stable{name.capitalize()}"
+    _Function.__name__ = _Function.__qualname__ = f"Stable{fn.name.capitalize()}"
 
-    def apply(x: Tensor) -> Tensor:
-        return _Function.apply(x)
+    def apply(*args: Tensor) -> Tensor:
+        return _Function.apply(*args)
 
-    apply.__name__ = name
+    apply.__name__ = fn.name
     return apply
-
-
-def _sigmoid_derivative(x: Tensor) -> Tensor:
-    return sigmoid(x) * sigmoid(-x)
-
-
-def _one_minus_square(x: Tensor) -> Tensor:
-    return (1 - x) * (1 + x)
-
-
-sigmoid = _elementwise("sigmoid", torch.sigmoid, _sigmoid_derivative)
-sech = _elementwise("sech", lambda x: torch.cosh(x).reciprocal(), lambda x: -sech(x) * tanh(x))
-tanh = _elementwise("tanh", torch.tanh, lambda x: sech(x) * sech(x))
-softplus = _elementwise("softplus", lambda x: torch.logaddexp(x, torch.zeros_like(x)), sigmoid)
-atanh = _elementwise("atanh", torch.atanh, lambda x: _one_minus_square(x).reciprocal())
-asin = _elementwise("asin", torch.asin, lambda x: _one_minus_square(x).rsqrt())
-acos = _elementwise("acos", torch.acos, lambda x: -_one_minus_square(x).rsqrt())
-# (x − 1)(x + 1) would overflow for |x| > 1e154 and turn the derivative into 0.
-acosh = _elementwise("acosh", torch.acosh, lambda x: (x - 1).rsqrt() * (x + 1).rsqrt())
-# torch's expm1' is expm1(x) + 1, which cancels for x ≪ 0 (1e-4 off at x = −30).
-expm1 = _elementwise("expm1", torch.expm1, torch.exp)

@@ -2,9 +2,14 @@
 
 SymPy's own parser evaluates text with ``eval``; we never hand it user text. We build the
 expression from the validated tree, never simplify, and cap size and time: symbolic work on an
-adversarial but valid tree can take minutes, so :func:`formulas_latex` runs it in a pool of
+adversarial but valid tree can take minutes, so :func:`formula_set` runs it in a pool of
 worker processes (:mod:`compute.workers`), each killed and replaced on timeout. A failure hides
 the formula, never the numbers.
+
+Formulas are written in terms of the user's own definitions (:class:`ChainRule`): Black–Scholes'
+∂C/∂S reads N1 − … exp(−d2²/2) … + …, with d1, d2, N1, N2 defined once beside the formulas,
+instead of a 1,500-pixel expression with d1 written out four times. :meth:`ChainRule.inline`
+substitutes the definitions back, which is how the tests check the formulas against SymPy.
 """
 
 from __future__ import annotations
@@ -12,55 +17,22 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
+from .derivatives import partial_label
 from .expression import Expression, parse_expression
-from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary
+from .functions import sympy_call
+from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary, walk
 from .workers import CallFailed, WorkerPool, WorkerSettings
 
 MAX_SYMBOLIC_NODES = 400
 MAX_LATEX_CHARS = 4000
 
 
-def _cbrt(x: sp.Expr) -> sp.Expr:
-    return sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3)
-
-
-SYMPY_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
-    "sin": sp.sin,
-    "cos": sp.cos,
-    "tan": sp.tan,
-    "asin": sp.asin,
-    "acos": sp.acos,
-    "atan": sp.atan,
-    "atan2": sp.atan2,
-    "sinh": sp.sinh,
-    "cosh": sp.cosh,
-    "tanh": sp.tanh,
-    "sech": sp.sech,
-    "asinh": sp.asinh,
-    "acosh": sp.acosh,
-    "atanh": sp.atanh,
-    "exp": sp.exp,
-    "expm1": lambda x: sp.exp(x) - 1,
-    "log": sp.log,
-    "log1p": lambda x: sp.log(1 + x),
-    "log2": lambda x: sp.log(x, 2),
-    "log10": lambda x: sp.log(x, 10),
-    "sqrt": sp.sqrt,
-    "cbrt": _cbrt,
-    "abs": sp.Abs,
-    "sign": sp.sign,
-    "erf": sp.erf,
-    "erfc": sp.erfc,
-    "min": sp.Min,
-    "max": sp.Max,
-    "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
-    "softplus": lambda x: sp.log(1 + sp.exp(x)),
-    "where": lambda c, a, b: sp.Piecewise((a, c), (b, True)),
-}
 _COMPARE = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
 
 
@@ -108,37 +80,214 @@ def _lower(node: Node, scope: dict[str, sp.Expr]) -> sp.Expr:
     if isinstance(node, Compare):
         return _COMPARE[node.op](_lower(node.left, scope), _lower(node.right, scope))
     if isinstance(node, Call):
-        return SYMPY_FUNCTIONS[node.func](*[_lower(a, scope) for a in node.args])
+        return sympy_call(node.func, *[_lower(a, scope) for a in node.args])
     raise TypeError(f"unexpected node {node!r}")  # pragma: no cover
 
 
-def latex_of(
-    expression: Expression, output: str, wrt: Sequence[str] = ()
-) -> str | None:
-    """LaTeX of an output or one of its partials, or None when it would be too large."""
-    if expression.inlined_size() > MAX_SYMBOLIC_NODES * (1 if wrt else 4):
-        return None
-    expr = to_sympy(expression)[output]
-    for name in wrt:
-        expr = sp.diff(expr, sympy_symbol(name))
-    if sp.count_ops(expr, visual=False) > MAX_SYMBOLIC_NODES * 4:
-        return None
-    text = sp.latex(expr)
-    return text if len(text) <= MAX_LATEX_CHARS else None
+def partial_latex(output: str, wrt: Sequence[str]) -> str:
+    """``\\frac{\\partial^{2} f}{\\partial t \\partial k}`` for ``("f", ("t", "k"))``; the output's
+    own name when ``wrt`` is empty."""
+    out = latex_name(output)
+    if not wrt:
+        return out
+    order = len(wrt)
+    top = rf"\partial^{{{order}}} {out}" if order > 1 else rf"\partial {out}"
+    parts: list[str] = []
+    for name in dict.fromkeys(wrt):
+        power = list(wrt).count(name)
+        parts.append(rf"\partial {latex_name(name)}" + (f"^{{{power}}}" if power > 1 else ""))
+    return rf"\frac{{{top}}}{{{' '.join(parts)}}}"
+
+
+class Named(sp.Symbol):
+    """A user's definition kept as a symbol (``d1``), or a partial of one (``d1;sigma``: ∂d1/∂σ).
+
+    A class of its own, so a definition never equals a free name it shadows (``x = x + 1`` is
+    valid); real, like the free names, so derivatives of ``abs`` and ``sign`` stay readable."""
+
+    def _latex(self, printer) -> str:  # SymPy's printers call this for the class
+        base, _, wrt = self.name.partition(";")
+        return partial_latex(base, wrt.split(",") if wrt else ())
+
+
+class FormulaPrinter(LatexPrinter):
+    """SymPy's LaTeX, made easier to read: ``exp(…)`` of a fraction or a long argument as
+    ``\\exp\\left(…\\right)`` (a superscript that small is hard to read), a power of a partial
+    symbol in parentheses (``(∂d1/∂σ)²``); in a formula (not a definition, shown as written),
+    a long numerator split off its fraction (``√2 S/(2√π) · ∂d1/∂σ · …``), so fractions stay
+    narrow."""
+
+    def __init__(self, split_fractions: bool = True) -> None:
+        super().__init__({"long_frac_ratio": 1 if split_fractions else None})
+
+    def _print_ExpBase(self, expr, exp=None):
+        inner = self._print(expr.args[0])
+        tex = (rf"\exp\left({inner}\right)" if "\\frac" in inner or len(inner) > 30
+               else f"e^{{{inner}}}")
+        return self._do_exponent(tex, exp)
+
+    def _print_Pow(self, expr):
+        base = expr.base
+        if isinstance(base, Named) and ";" in base.name and expr.exp.is_Integer and expr.exp > 0:
+            return rf"\left({self._print(base)}\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
+
+def formula_latex(expr: sp.Expr, split_fractions: bool = True) -> str:
+    return FormulaPrinter(split_fractions).doprint(expr)
+
+
+SMALL_PARTIAL_OPS = 8  # a definition's partial up to this many operations is written out in place
+
+
+class ChainRule:
+    """Formulas in terms of the user's own definitions.
+
+    Each definition ``d1 = …`` is a symbol; a partial of an expression is its partial with the
+    definitions held fixed plus, for each definition it uses, ∂expr/∂d1 · ∂d1/∂x (the chain rule,
+    exact). ∂d1/∂x is written in place when it is short or only passes a partial through (N1 of
+    d1), and otherwise becomes a symbol of its own (∂d1/∂σ), defined once beside the definitions.
+    Nothing is simplified.
+    """
+
+    def __init__(self, expression: Expression) -> None:
+        self.order = {name: i for i, name in enumerate(expression.free_names)}
+        free = set(expression.free_names)
+        self.definitions: dict[Named, sp.Expr] = {}  # in dependency order, partials last
+        scope: dict[str, sp.Expr] = {}
+        by_name: dict[str, sp.Expr] = {}
+        for name, node in expression.definitions:
+            value = _lower(node, scope)
+            by_name[name] = value
+            if name in free:  # shadows a free name: a symbol would read ambiguously, inline it
+                scope[name] = value
+            else:
+                symbol = Named(name, real=True)
+                self.definitions[symbol] = value
+                scope[name] = symbol
+        self.outputs: dict[str, sp.Expr] = {}
+        for name, node in expression.outputs:
+            # "u, v" lists definitions: the output u is u's own expression, not the symbol u.
+            self.outputs[name] = by_name[node.name] if isinstance(node, Ref) else _lower(node, scope)
+        self._memo: dict[tuple[Named, str], sp.Expr] = {}
+
+    def formula(self, output: str, wrt: Sequence[str] = ()) -> sp.Expr:
+        expr = self.outputs[output]
+        for name in wrt:
+            expr = self.partial(expr, name)
+        return expr
+
+    def partial(self, expr: sp.Expr, name: str) -> sp.Expr:
+        x = sympy_symbol(name)
+        result = sp.diff(expr, x)
+        for named in self._named_in(expr):
+            inner = self._partial_of(named, name)
+            if inner != 0:
+                result += sp.diff(expr, named) * inner
+        return result
+
+    def _named_in(self, expr: sp.Expr) -> list[Named]:
+        index = {s: i for i, s in enumerate(self.definitions)}
+        return sorted((s for s in expr.free_symbols if isinstance(s, Named)), key=index.__getitem__)
+
+    def _partial_of(self, named: Named, name: str) -> sp.Expr:
+        key = (named, name)
+        if key not in self._memo:
+            value = self.definitions[named]
+            inner = self.partial(value, name)
+            direct = sympy_symbol(name) in value.free_symbols
+            if not direct or inner == 0 or sp.count_ops(inner) <= SMALL_PARTIAL_OPS:
+                self._memo[key] = inner
+            else:
+                base, _, wrt = named.name.partition(";")
+                names = sorted([*(wrt.split(",") if wrt else []), name],
+                               key=lambda n: self.order.get(n, len(self.order)))
+                symbol = Named(f"{base};{','.join(names)}", real=True)
+                self.definitions.setdefault(symbol, inner)  # ∂²d/∂s∂t and ∂²d/∂t∂s: one symbol
+                self._memo[key] = symbol
+        return self._memo[key]
+
+    def used(self, exprs: Sequence[sp.Expr]) -> list[Named]:
+        """The definitions (and partials of them) that ``exprs`` need, each once, in an order where
+        each comes after everything its own expression uses."""
+        needed: set[Named] = set()
+        stack = [s for e in exprs for s in e.free_symbols if isinstance(s, Named)]
+        while stack:
+            symbol = stack.pop()
+            if symbol not in needed:
+                needed.add(symbol)
+                stack.extend(s for s in self.definitions[symbol].free_symbols if isinstance(s, Named))
+        return [s for s in self.definitions if s in needed]
+
+    def inline(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` with every definition replaced by what it stands for (for checking)."""
+        while named := [s for s in expr.free_symbols if isinstance(s, Named)]:
+            expr = expr.xreplace({s: self.definitions[s] for s in named})
+        return expr
+
+
+def written_size(expression: Expression) -> int:
+    """Node count as written, each definition once: what the formulas start from."""
+    return sum(sum(1 for _ in walk(node)) for _, node in (*expression.definitions, *expression.outputs))
 
 
 FormulaKey = tuple[str, tuple[str, ...]]
 
 
-def formulas_in_process(text: str, keys: list[FormulaKey]) -> dict[FormulaKey, str | None]:
+@dataclass(frozen=True)
+class FormulaSet:
+    """LaTeX per ``(output, wrt)`` (None where too large or failed), and ``where``: each definition
+    the shown formulas use, once, in reading order, as ``(name, expression, plain name)``: LaTeX,
+    LaTeX and text (``d1``, ``∂d1/∂σ``)."""
+
+    latex: dict[FormulaKey, str | None]
+    where: tuple[tuple[str, str, str], ...] = ()
+
+
+def _too_large(expr: sp.Expr) -> bool:
+    return sp.count_ops(expr, visual=False) > MAX_SYMBOLIC_NODES * 4
+
+
+def formula_set_in_process(text: str, keys: Sequence[FormulaKey]) -> FormulaSet:
+    keys = list(keys)
     expression = parse_expression(text)
+    none = {key: None for key in keys}
+    if written_size(expression) > MAX_SYMBOLIC_NODES * 4:
+        return FormulaSet(none)
+    try:
+        chain = ChainRule(expression)
+    except Exception:  # noqa: BLE001 - a formula failure only hides formulas
+        return FormulaSet(none)
+    exprs: dict[FormulaKey, sp.Expr] = {}
     out: dict[FormulaKey, str | None] = {}
     for output, wrt in keys:
         try:
-            out[(output, wrt)] = latex_of(expression, output, wrt)
-        except Exception:  # noqa: BLE001 - a formula failure only hides that formula
+            expr = chain.formula(output, wrt)
+            text_ = None if _too_large(expr) else formula_latex(expr)
+        except Exception:  # noqa: BLE001
+            expr, text_ = None, None
+        if text_ is not None and len(text_) <= MAX_LATEX_CHARS:
+            exprs[(output, wrt)], out[(output, wrt)] = expr, text_
+        else:
             out[(output, wrt)] = None
-    return out
+    # Outputs shown as formulas of their own ("u, v") need no second line among the definitions.
+    shown = {output for output, wrt in keys if not wrt and out.get((output, wrt))}
+    where: list[tuple[str, str, str]] = []
+    for symbol in chain.used(list(exprs.values())):
+        if symbol.name in shown:
+            continue
+        value = chain.definitions[symbol]
+        rhs = None if _too_large(value) else formula_latex(value, split_fractions=False)
+        if rhs is None or len(rhs) > MAX_LATEX_CHARS:  # a formula without its definitions misleads
+            return FormulaSet(none)
+        base, _, wrt = symbol.name.partition(";")
+        plain = partial_label(base, wrt.split(",")) if wrt else base
+        where.append((formula_latex(symbol), rhs, plain))
+    return FormulaSet(out, tuple(where))
+
+
+def formulas_in_process(text: str, keys: list[FormulaKey]) -> dict[FormulaKey, str | None]:
+    return formula_set_in_process(text, keys).latex
 
 
 class FormulasBusy(Exception):
@@ -166,22 +315,33 @@ def formula_pool() -> WorkerPool:
         return _POOL[0]
 
 
-def formulas_latex(
+def formula_set(
     text: str, keys: Sequence[FormulaKey], timeout_s: float = 5.0, queue_s: float | None = None,
-) -> dict[FormulaKey, str | None]:
-    """LaTeX for each ``(output, wrt)``; None where SymPy failed, ran too long or too large.
-    Raises :class:`FormulasBusy` when no worker frees up within ``queue_s`` (default: the timeout).
+) -> FormulaSet:
+    """The formulas for each ``(output, wrt)`` and the definitions they use, from a worker; None
+    where SymPy failed, ran too long or too large. Raises :class:`FormulasBusy` when no worker
+    frees up within ``queue_s`` (default: the timeout).
 
     ``text`` must already have parsed (the worker parses it again with the same parser).
     """
     keys = list(keys)
+    none = FormulaSet({key: None for key in keys})
     try:
-        answers = formula_pool().call((text, keys), cpu_seconds=None, wall_seconds=timeout_s,
-                                      queue_seconds=timeout_s if queue_s is None else queue_s)
+        answer = formula_pool().call((text, keys), cpu_seconds=None, wall_seconds=timeout_s,
+                                     queue_seconds=timeout_s if queue_s is None else queue_s)
     except CallFailed as exc:
         if exc.reason == "queue":
             raise FormulasBusy from None
-        return {key: None for key in keys}
-    if not isinstance(answers, list) or len(answers) != len(keys):
-        return {key: None for key in keys}
-    return dict(zip(keys, answers, strict=True))
+        return none
+    if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], list)
+            and len(answer[0]) == len(keys)):
+        return none
+    latex, where = answer
+    return FormulaSet(dict(zip(keys, latex, strict=True)), tuple(tuple(entry) for entry in where))
+
+
+def formulas_latex(
+    text: str, keys: Sequence[FormulaKey], timeout_s: float = 5.0, queue_s: float | None = None,
+) -> dict[FormulaKey, str | None]:
+    """LaTeX for each ``(output, wrt)`` (see :func:`formula_set`, which adds the definitions)."""
+    return formula_set(text, keys, timeout_s, queue_s).latex

@@ -6,9 +6,14 @@ is far cheaper — that is what "SymPy compiled to NumPy" does. Here the validat
 hash-consed graph (each distinct operation once, so f and all its partials share their common
 subexpressions), differentiated rule by rule with the trivial zeros and ones simplified away,
 and evaluated chunk by chunk with torch, freeing each intermediate after its last use. The
-rules mirror what torch's autograd computes (and compute/stable_ops.py where torch's own
-derivative loses digits), so results agree with the autograd engines to rounding; SymPy tests
-check all three.
+rules are the registry's (compute/functions.py), written once and interpreted here, by the
+autograd engines' rule-backed backward and by the code export, so results agree with the autograd
+engines to rounding; SymPy tests check all three.
+
+A derivative that is structurally zero is exactly 0: zero ids are pruned before any product or
+quotient is built (d(a/b) with da = db = 0 is 0, not 0/b — which is NaN where b = 0), and a
+partial that is a ``where`` distributes over the derivative it multiplies, so a branch that is not
+taken contributes a structural 0, never 0·∞.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from .expression import Expression
-from .torch_lowering import TORCH_FUNCTIONS
+from .functions import REGISTRY
+from .torch_lowering import raw_op
 from .tree import Binary, Call, Compare, Node, Num, Ref, Symbol, Unary
 
 Op = tuple  # ("const", value) | ("var", name) | (op, *child ids) | ("call", func, *ids) ...
@@ -81,6 +87,9 @@ class Graph:
         va, vb = self.value(a), self.value(b)
         if va is not None and vb is not None:
             return self.const(va + vb)
+        oa, ob = self.ops[a], self.ops[b]
+        if oa[0] == ob[0] == "where" and oa[1] == ob[1]:  # one condition: add branch by branch
+            return self.where(oa[1], self.add(oa[2], ob[2]), self.add(oa[3], ob[3]))
         return self.add_op(("add", a, b))
 
     def sub(self, a: int, b: int) -> int:
@@ -108,8 +117,11 @@ class Graph:
     def div(self, a: int, b: int) -> int:
         if b == self.one:
             return a
-        if a == self.zero and self.value(b) not in (None, 0.0):
+        if a == self.zero:  # structurally zero, like 0·b: SymPy's 0/x is 0 too
             return self.zero
+        va, vb = self.value(a), self.value(b)
+        if va is not None and vb is not None and vb != 0.0:
+            return self.const(_safe(lambda: va / vb))
         return self.add_op(("div", a, b))
 
     def pow(self, a: int, b: int) -> int:
@@ -120,6 +132,14 @@ class Graph:
         return self.add_op(("pow", a, b))
 
     def call(self, func: str, *args: int) -> int:
+        fn = REGISTRY[func]
+        if fn.variadic and len(args) > 2:  # a chain of binary calls, like the lowering
+            out = args[0]
+            for arg in args[1:]:
+                out = self.call(func, out, arg)
+            return out
+        if fn.commutative:  # hypot(y, x) is hypot(x, y): one node
+            args = tuple(sorted(args))
         return self.add_op(("call", func, *args))
 
     def where(self, cond: int, a: int, b: int) -> int:
@@ -130,6 +150,84 @@ class Graph:
     def compare(self, op: str, a: int, b: int) -> int:
         return self.add_op(("cmp", op, a, b))
 
+    def build(self, node: Node, scope: dict[str, int], *, bound: bool = False,
+              expand: bool = False) -> int:
+        """A tree's id: ``scope`` holds the intermediates (Ref), and with ``bound`` also the
+        parameters of a registry rule (Symbol) — otherwise a Symbol is a variable. With
+        ``expand``, a call of a function defined in the language is its definition."""
+        if isinstance(node, Num):
+            return self.const(node.value)
+        if isinstance(node, Symbol):
+            return scope[node.name] if bound else self.add_op(("var", node.name))
+        if isinstance(node, Ref):
+            return scope[node.name]
+        if isinstance(node, Unary):
+            inner = self.build(node.operand, scope, bound=bound, expand=expand)
+            return self.neg(inner) if node.op == "-" else inner
+        if isinstance(node, Binary):
+            a = self.build(node.left, scope, bound=bound, expand=expand)
+            b = self.build(node.right, scope, bound=bound, expand=expand)
+            return {"+": self.add, "-": self.sub, "*": self.mul, "/": self.div,
+                    "**": self.pow}[node.op](a, b)
+        if isinstance(node, Compare):
+            return self.compare(node.op, self.build(node.left, scope, bound=bound, expand=expand),
+                                self.build(node.right, scope, bound=bound, expand=expand))
+        if isinstance(node, Call):
+            args = [self.build(a, scope, bound=bound, expand=expand) for a in node.args]
+            fn = REGISTRY[node.func]
+            if fn.condition:
+                return self.where(*args)
+            if expand and fn.define is not None:
+                return self.build(fn.define, fn.binding(args), bound=True, expand=True)
+            return self.call(node.func, *args)
+        raise TypeError(node)  # pragma: no cover
+
+    def expand_definitions(self, roots: Sequence[int]) -> dict[int, int]:
+        """Each id reachable from ``roots`` -> an id of the same value in which every call of a
+        function defined in the language (unit, sech, normpdf…) is its definition, so that the
+        program shares their insides (the hypot inside x/hypot(x, y) is the hypot beside it).
+        Differentiation uses the calls (and their registry rules); evaluation, this."""
+        new: dict[int, int] = {}
+        for i in topological(self, roots):
+            op = self.ops[i]
+            kind = op[0]
+            if kind in ("const", "var"):
+                new[i] = i
+            elif kind == "call":
+                args = [new[c] for c in op[2:]]
+                fn = REGISTRY[op[1]]
+                new[i] = (self.build(fn.define, fn.binding(args), bound=True, expand=True)
+                          if fn.define is not None else self.call(op[1], *args))
+            elif kind == "cmp":
+                new[i] = self.add_op(("cmp", op[1], new[op[2]], new[op[3]]))
+            else:
+                new[i] = self.add_op((kind, *(new[c] for c in op[1:])))
+        return new
+
+
+def children(op: Op) -> tuple[int, ...]:
+    if op[0] in ("const", "var"):
+        return ()
+    return tuple(op[2:]) if op[0] in ("call", "cmp") else tuple(op[1:])
+
+
+def topological(graph: Graph, roots: Sequence[int]) -> list[int]:
+    """Every id reachable from ``roots``, children before parents (iterative: no recursion limit)."""
+    order: list[int] = []
+    seen: set[int] = set()
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            i, expanded = stack.pop()
+            if expanded:
+                order.append(i)
+                continue
+            if i in seen:
+                continue
+            seen.add(i)
+            stack.append((i, True))
+            stack.extend((c, False) for c in reversed(children(graph.ops[i])) if c not in seen)
+    return order
 
 def _safe(compute) -> float:
     try:
@@ -145,37 +243,9 @@ class Differentiator:
         self.graph = Graph(budget)
         scope: dict[str, int] = {}
         for name, node in expression.folded_definitions:
-            scope[name] = self._build(node, scope)
-        self.outputs = {name: self._build(node, scope) for name, node in expression.folded_outputs}
+            scope[name] = self.graph.build(node, scope)
+        self.outputs = {name: self.graph.build(node, scope) for name, node in expression.folded_outputs}
         self._memo: dict[tuple[int, str], int] = {}
-
-    def _build(self, node: Node, scope: dict[str, int]) -> int:
-        g = self.graph
-        if isinstance(node, Num):
-            return g.const(node.value)
-        if isinstance(node, Symbol):
-            return g.add_op(("var", node.name))
-        if isinstance(node, Ref):
-            return scope[node.name]
-        if isinstance(node, Unary):
-            inner = self._build(node.operand, scope)
-            return g.neg(inner) if node.op == "-" else inner
-        if isinstance(node, Binary):
-            a, b = self._build(node.left, scope), self._build(node.right, scope)
-            return {"+": g.add, "-": g.sub, "*": g.mul, "/": g.div, "**": g.pow}[node.op](a, b)
-        if isinstance(node, Compare):
-            return g.compare(node.op, self._build(node.left, scope), self._build(node.right, scope))
-        if isinstance(node, Call):
-            args = [self._build(a, scope) for a in node.args]
-            if node.func == "where":
-                return g.where(*args)
-            if node.func in ("min", "max"):  # n-ary as a chain of binary ones, like the lowering
-                out = args[0]
-                for arg in args[1:]:
-                    out = g.call(node.func, out, arg)
-                return out
-            return g.call(node.func, *args)
-        raise TypeError(node)  # pragma: no cover
 
     def d(self, i: int, name: str) -> int:
         key = (i, name)
@@ -205,8 +275,8 @@ class Differentiator:
         if kind == "pow":
             return self._power(i, op[1], op[2], x)
         if kind == "where":
-            return g.where(op[1], self.d(op[2], x), self.d(op[3], x))
-        return self._call(i, op[1], op[2:], x)
+            return self._call("where", op[1:], x)
+        return self._call(op[1], op[2:], x)
 
     def _power(self, i: int, a: int, b: int, x: str) -> int:
         g = self.graph
@@ -218,61 +288,28 @@ class Differentiator:
         exp_term = g.zero if db == g.zero else g.mul(g.mul(i, g.call("log", a)), db)
         return g.add(base_term, exp_term)
 
-    def _call(self, i: int, func: str, args: Sequence[int], x: str) -> int:
+    def _call(self, func: str, args: Sequence[int], x: str) -> int:
+        """The chain rule with the registry's partials: Σ ∂f/∂arg · d(arg), skipping every
+        argument whose derivative is structurally zero (its partial is never even built)."""
         g = self.graph
-        if func in ("min", "max", "atan2"):
-            return self._binary_call(i, func, args[0], args[1], x)
-        a = args[0]
-        da = self.d(a, x)
-        if da == g.zero or func == "sign":
-            return g.zero
-        c = g.const
+        fn = REGISTRY[func]
+        total = g.zero
+        binding = fn.binding(args)
+        for rule, arg in zip(fn.partials, args, strict=True):
+            darg = self.d(arg, x)
+            if darg == g.zero:
+                continue
+            total = g.add(total, self._chain(self.graph.build(rule, binding, bound=True), darg))
+        return total
 
-        def one_minus_square() -> int:
-            return g.mul(g.sub(g.one, a), g.add(g.one, a))
-
-        rules = {
-            "sin": lambda: g.call("cos", a),
-            "cos": lambda: g.neg(g.call("sin", a)),
-            "tan": lambda: g.add(g.one, g.mul(i, i)),
-            "asin": lambda: g.pow(one_minus_square(), c(-0.5)),
-            "acos": lambda: g.neg(g.pow(one_minus_square(), c(-0.5))),
-            "atan": lambda: g.div(g.one, g.add(g.one, g.mul(a, a))),
-            "sinh": lambda: g.call("cosh", a),
-            "cosh": lambda: g.call("sinh", a),
-            "tanh": lambda: g.mul(g.call("sech", a), g.call("sech", a)),
-            "sech": lambda: g.neg(g.mul(i, g.call("tanh", a))),
-            "asinh": lambda: g.pow(g.add(g.mul(a, a), g.one), c(-0.5)),
-            "acosh": lambda: g.mul(g.pow(g.sub(a, g.one), c(-0.5)), g.pow(g.add(a, g.one), c(-0.5))),
-            "atanh": lambda: g.div(g.one, one_minus_square()),
-            "exp": lambda: i,
-            "expm1": lambda: g.call("exp", a),
-            "log": lambda: g.div(g.one, a),
-            "log1p": lambda: g.div(g.one, g.add(g.one, a)),
-            "log2": lambda: g.div(g.one, g.mul(a, c(math.log(2.0)))),
-            "log10": lambda: g.div(g.one, g.mul(a, c(math.log(10.0)))),
-            "sqrt": lambda: g.div(c(0.5), i),
-            "cbrt": lambda: g.mul(c(1.0 / 3.0), g.pow(g.call("abs", a), c(1.0 / 3.0 - 1.0))),
-            "abs": lambda: g.call("sign", a),
-            "erf": lambda: g.mul(c(2.0 / math.sqrt(math.pi)), g.call("exp", g.neg(g.mul(a, a)))),
-            "erfc": lambda: g.mul(c(-2.0 / math.sqrt(math.pi)), g.call("exp", g.neg(g.mul(a, a)))),
-            "sigmoid": lambda: g.mul(i, g.call("sigmoid", g.neg(a))),
-            "softplus": lambda: g.call("sigmoid", a),
-        }
-        return g.mul(rules[func](), da)
-
-    def _binary_call(self, i: int, func: str, a: int, b: int, x: str) -> int:
+    def _chain(self, partial: int, darg: int) -> int:
+        """partial · darg, distributed over a ``where`` partial: the branch not taken is a
+        structural 0 (so where's derivative is where(c, da, db), never 0·∞ = NaN)."""
         g = self.graph
-        da, db = self.d(a, x), self.d(b, x)
-        if func == "atan2":  # atan2(y=a, x=b)
-            r2 = g.add(g.mul(a, a), g.mul(b, b))
-            return g.div(g.sub(g.mul(b, da), g.mul(a, db)), r2)
-        if da == db:
-            return da
-        # torch.minimum/maximum send the gradient to the chosen side, half to each on a tie
-        first, second = ("<", ">") if func == "min" else (">", "<")
-        half = g.mul(g.const(0.5), g.add(da, db))
-        return g.where(g.compare(first, a, b), da, g.where(g.compare(second, a, b), db, half))
+        op = g.ops[partial]
+        if op[0] == "where":
+            return g.where(op[1], self._chain(op[2], darg), self._chain(op[3], darg))
+        return g.mul(partial, darg)
 
 
 _BINARY = {
@@ -293,25 +330,14 @@ class Program:
 
     def __init__(self, graph: Graph, roots: Sequence[int]) -> None:
         self.graph = graph
-        order: list[int] = []
-        seen: set[int] = set()
-        for root in roots:
-            stack = [(root, False)]
-            while stack:
-                i, expanded = stack.pop()
-                if expanded:
-                    order.append(i)
-                    continue
-                if i in seen:
-                    continue
-                seen.add(i)
-                stack.append((i, True))
-                op = graph.ops[i]
-                children = op[2:] if op[0] in ("call", "cmp") else op[1:] if op[0] not in (
-                    "const", "var") else ()
-                stack.extend((c, False) for c in reversed(children) if c not in seen)
+        try:
+            expanded = graph.expand_definitions(roots)
+            self.evaluated = {r: expanded[r] for r in roots}  # root -> the id computed for it
+        except TooLarge:  # no room to expand: evaluate the calls as they are
+            self.evaluated = {r: r for r in roots}
+        order = topological(graph, list(dict.fromkeys(self.evaluated.values())))
         self.order = order
-        self.roots = set(roots)
+        self.roots = set(self.evaluated.values())
         last: dict[int, int] = {}
         for step, i in enumerate(order):
             for c in self._children(i):
@@ -322,10 +348,7 @@ class Program:
                 self.free_after.setdefault(step, []).append(i)
 
     def _children(self, i: int) -> tuple[int, ...]:
-        op = self.graph.ops[i]
-        if op[0] in ("const", "var"):
-            return ()
-        return tuple(op[2:]) if op[0] in ("call", "cmp") else tuple(op[1:])
+        return children(self.graph.ops[i])
 
     def run(self, env: Mapping[str, torch.Tensor], shape: tuple[int, ...], dtype: torch.dtype,
             out: Mapping[int, torch.Tensor], device: torch.device | None = None) -> None:
@@ -335,6 +358,15 @@ class Program:
         that operation — one pass over memory fewer per result than computing then copying,
         which is most of the cost when a function is cheap."""
         device = device or torch.device("cpu")
+        targets: dict[int, torch.Tensor] = {}
+        shared: list[tuple[torch.Tensor, int]] = []  # two roots that evaluate to one id
+        for root, target in out.items():
+            i = self.evaluated.get(root, root)
+            if i in targets:
+                shared.append((target, i))
+            else:
+                targets[i] = target
+        out = targets
 
         def tensor(value) -> torch.Tensor:
             return value if isinstance(value, torch.Tensor) else torch.tensor(
@@ -370,12 +402,14 @@ class Program:
                 values[i] = torch.where(tensor(cond).bool(), tensor(a), tensor(b))
             else:  # call
                 args = [tensor(values[j]) for j in op[2:]]
-                values[i] = TORCH_FUNCTIONS[op[1]](*args)
+                values[i] = raw_op(op[1])(*args)
             for dead in self.free_after.get(step, ()):
                 values.pop(dead, None)
         for r in self.roots:
             if r not in written:
                 out[r].copy_(tensor(values[r]).expand(shape))
+        for target, i in shared:
+            target.copy_(out[i])
 
 
 def _fills(a: torch.Tensor, b: object, shape: tuple[int, ...]) -> bool:

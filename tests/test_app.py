@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import compute_cache
 from ui.compute_cache import clear_results
+from ui.explorer import VIEW_LABELS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SEED_DK = [["9", "13"], ["18", "26"], ["36", "52"]]
@@ -44,8 +45,9 @@ def test_default_page_shows_the_seed_example() -> None:
     assert shown["∂f/∂k"] == SEED_DK
     assert shown["∂f/∂t"] == [["10", "21"]] * 3
     assert shown["f"] == [["10", "21"], ["20", "42"], ["40", "84"]]
-    latex = " ".join(x.value for x in at.latex)
-    assert "4 k t + t" in latex  # the formula of ∂f/∂k, from SymPy
+    formulas = " ".join(x.value for x in at.markdown if "partials-formula" in x.value)
+    # the formula of ∂f/∂k, from SymPy, one group per term (so a long one can wrap between them)
+    assert r"{\displaystyle 4 k t} + {\displaystyle t}" in formulas
 
 
 def test_changing_the_function_updates_results() -> None:
@@ -85,6 +87,12 @@ def test_choosing_partials_updates_results() -> None:
     assert tables(at)["∇²f"] == [["4", "4"], ["8", "8"], ["16", "16"]]
 
 
+def open_view(at: AppTest, view: str) -> AppTest:
+    """Open the Tables, Plot or torch code tab, as a click would (only the open one is drawn)."""
+    at.session_state["view"] = VIEW_LABELS[view]
+    return at.run()
+
+
 def test_query_parameters_seed_the_page() -> None:
     at = open_app(**{"f": "exp(-a*x)*y", "var.x": "0, 1", "var.y": "2, 3", "param.a": "0.5",
                      "wrt": ["x", "a", "x,y"], "plot": "heatmap", "digits": "6"})
@@ -95,8 +103,39 @@ def test_query_parameters_seed_the_page() -> None:
     assert shown["∂f/∂x"] == [["-1", "-1.5"], ["-0.606531", "-0.909796"]]
     assert shown["∂f/∂a"] == [["0", "0"], ["-1.21306", "-1.81959"]]
     assert "∂²f/∂x∂y" in shown
-    assert at.button_group(key="plot").value == "heatmap"
     assert at.query_params["f"] == "exp(-a*x)*y"
+    assert open_view(at, "plot").button_group(key="plot").value == "heatmap"
+
+
+def test_only_the_open_view_is_drawn_and_it_travels_in_the_link() -> None:
+    """Tables, Plot and torch code are tabs that draw only the open one: a hidden 3-D surface
+    (Plotly's script and WebGL in a fresh browser) no longer delays a link's first table."""
+    at = open_app()
+    assert at.session_state["view"] == VIEW_LABELS["tables"] and "view" not in at.query_params
+    assert at.table and not at.get("plotly_chart") and not any("torch.func" in c.value for c in at.code)
+    open_view(at, "plot")
+    assert not at.exception
+    assert at.get("plotly_chart") and not at.table and not at.dataframe
+    assert at.query_params["view"] == "plot"
+    link = dict(at.query_params)
+    other = open_app(**link)  # a fresh session opens the link on the same tab
+    assert other.session_state["view"] == VIEW_LABELS["plot"] and other.get("plotly_chart")
+    open_view(other, "code")
+    assert any("torch.func" in c.value for c in other.code) and not other.get("plotly_chart")
+    assert "view=code" in next(c.value for c in other.code if c.value.startswith("http"))
+    open_view(other, "tables")
+    assert "view" not in other.query_params and tables(other)["∂f/∂k"] == SEED_DK
+    for bad in ("Plot", "surface", "", "x" * 300):
+        odd = open_app(f="x*y", **{"var.x": "1, 2", "var.y": "3"}, view=bad)
+        assert not odd.exception and odd.table and odd.session_state["view"] == VIEW_LABELS["tables"]
+
+
+def test_the_open_view_survives_an_error_and_a_new_function() -> None:
+    at = open_view(open_app(), "plot")
+    at.text_area(key="fn").set_value("t*").run()  # no results: no tabs
+    assert at.error and not at.get("plotly_chart")
+    at.text_area(key="fn").set_value("t*k**3").run()
+    assert not at.exception and at.get("plotly_chart") and at.query_params["view"] == "plot"
 
 
 @pytest.mark.parametrize(
@@ -141,14 +180,16 @@ def test_view_options_do_not_recompute(monkeypatch) -> None:
     at = open_app()
     assert len(calls) == 1
     at.number_input(key="digits").set_value(4).run()
+    open_view(at, "plot")
     at.button_group(key="plot").set_value("heatmap").run()
     at.selectbox(key="show").set_value("f").run()
+    open_view(at, "code")
     assert not at.exception
     assert len(calls) == 1
 
 
 def test_code_export_is_shown() -> None:
-    at = open_app()
+    at = open_view(open_app(), "code")
     code = [c.value for c in at.code if "torch.func" in c.value]
     assert code and "vmap(grad(f, argnums=1))" in code[0]
 

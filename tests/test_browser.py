@@ -87,6 +87,29 @@ def test_the_share_popover_follows_a_plot_choice(page, server_url) -> None:
     assert "plot=contour" in re.sub(r"\s+", "", link), link
 
 
+def test_a_link_draws_only_its_open_tab(page, server_url) -> None:
+    """The first view of a link draws the tables and nothing hidden: no Plotly script (4.6 MB)
+    and no surface behind the Plot tab (issue 9: that made a link's first table wait ~3× as long
+    as a bare page's). Opening Plot draws it and puts ``view=plot`` in the address bar."""
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url.rsplit("/", 1)[-1]))
+    query = {"f": "sin(x*y)", "var.x": "linspace(-2, 2, 200)", "var.y": "linspace(-2, 2, 200)",
+             "wrt": ["x", "y"]}
+    page.goto(f"{server_url}/?{urllib.parse.urlencode(query, doseq=True)}")
+    page.locator("[data-testid='stDataFrame'] [role='gridcell']").first.wait_for(state="attached",
+                                                                                 timeout=60_000)
+    wait_idle(page)
+    assert page.locator("[data-testid='stDataFrame']").count() == 3  # f, ∂f/∂x, ∂f/∂y
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 0
+    assert not [s for s in scripts if s.startswith("PlotlyChart")], scripts
+    page.get_by_role("tab", name="Plot").click()
+    page.locator("[data-testid='stPlotlyChart']").wait_for(timeout=60_000)
+    page.wait_for_url(re.compile(r"view=plot"), timeout=30_000)
+    wait_idle(page)
+    assert page.locator("[data-testid='stDataFrame']").count() == 0
+    assert [s for s in scripts if s.startswith("PlotlyChart")]
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -49,6 +49,13 @@ CASES = [
     ("tanh(x^3)", {"x": "-12, 0.3, 9.5"}, {}, [("x",), ("x", "x", "x")]),  # and tanh's needs sech's
     ("expm1(x) + acosh(y)", {"x": "-30, 0.5", "y": "1.5, 1e160"}, {}, [("x",), ("y",), ("y", "y")]),
     ("x*y + log(y)", {"x": "logspace(-3, 3, 40)", "y": "linspace(1, 2, 15)"}, {}, [("x",), ("y",)]),
+    # every function added with the registry, and rules that print helpers of their own
+    ("normcdf(x) + normpdf(y) + hypot(x, y) + gamma(y) + lgamma(y) + digamma(y) + sec(x) + csc(y)"
+     " + cot(y) + exp2(x) + logaddexp(x, y) + asinh(x*1e160) + atan2(y, x)",
+     {"x": "-2, 0.3, 1.5", "y": "0.5, 2.5, 7"}, {}, [("x",), ("y",), ("x", "y"), ("y", "y", "y")]),
+    # where's branch not taken does not leak, through intermediates too
+    ("d = sqrt(x); g = log(d); where(x > 0, d^3 + g*y, x*y)", {"x": "-1, 0, 2", "y": "0.5, 2"}, {},
+     [("x",), ("x", "x"), ("x", "y")]),
     # a grid may name variables the function does not use, keywords included
     ("x*None_ + lambda_", {"x": "1, 2", "None": "1", "for": "2, 3", "None_": "5", "lambda_": "0.5"}, {},
      [("x",), ("None_",), ("for",)]),

@@ -101,3 +101,107 @@ def test_an_upload_is_parsed_once_however_often_the_page_reruns(monkeypatch) -> 
         assert ui_inputs.uploaded_points(data) is first
     assert len(calls) == 1
     assert first[0][0] == "x" and first[1][1][7] == 1.0
+
+
+# --- Downloads say what they hold and read back exactly (issue 9, item 8) ---------------------
+
+def _downloads(monkeypatch, query: dict) -> tuple[dict[str, dict], object]:
+    """Open the Explorer with ``query`` and return, per download button key, the arguments the
+    page gave it (its table builder, format, metadata), plus the result the page computed."""
+    from ui import results as ui_results
+
+    calls: dict[str, dict] = {}
+    real = ui_results.download_button
+
+    def recording(container, label, build, **kwargs):
+        calls[kwargs["key"]] = {"build": build, "label": label, **kwargs}
+        return real(container, label, build, **kwargs)
+
+    monkeypatch.setattr(ui_results, "download_button", recording)
+    clear_results()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return calls, at
+
+
+def _file(call: dict, kind: str = "csv") -> bytes:
+    """The bytes the button serves when clicked (the same function the button calls)."""
+    from ui.downloads import file_bytes
+
+    return file_bytes(kind, call["build"](), call["metadata"], index=call.get("index", False))
+
+
+SEED_LINK = {"f": "a*t*k + 2*t*k**2", "var.t": "linspace(0.1, 0.5, 5)", "var.k": "0.12, 2, 3",
+             "param.a": "0.12", "wrt": ["k", "t,k"]}
+
+
+def test_a_wide_csv_names_both_axes_and_its_inputs_and_reads_back_exactly(monkeypatch) -> None:
+    calls, _ = _downloads(monkeypatch, SEED_LINK)
+    engine = partials_on_grid(SEED_LINK["f"], make_grid({"t": SEED_LINK["var.t"], "k": SEED_LINK["var.k"]}),
+                              ["k", "t,k"], {"a": 0.12})
+    text = _file(calls["dl_1"]).decode("utf-8")  # ∂f/∂k: f is dl_0
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    body = text.splitlines()[len(comments):]
+    joined = "\n".join(comments)
+    for stated in ("# function: a*t*k + 2*t*k**2", "# grid: t = linspace(0.1, 0.5, 5)",
+                   "# grid: k = 0.12, 2, 3", "# parameter: a = 0.12", "# dtype: float64",
+                   "∂f/∂k (df/dk); rows are t, columns are k", "# command: python -m compute"):
+        assert stated in joined, (stated, joined)
+    assert body[0] == "t \\ k,0.12,2,3"  # both axes named; the typed 0.12 is written 0.12
+    assert "0.12000000000000001" not in text
+    back = pd.read_csv(io.StringIO(text), comment="#", index_col=0)
+    np.testing.assert_array_equal(back.index.to_numpy(dtype=float), engine.domain.axis("t"))
+    np.testing.assert_array_equal(back.columns.astype(float).to_numpy(), engine.domain.axis("k"))
+    np.testing.assert_array_equal(back.to_numpy(), engine.partial("k"))  # every bit
+
+
+def test_everything_csv_reproduces_with_its_own_command(monkeypatch, tmp_path) -> None:
+    calls, _ = _downloads(monkeypatch, {**SEED_LINK, "f": "d = t*k\nd*a + 2*t*k**2"})
+    text = _file(calls["dl_all"]).decode("utf-8")
+    assert "# function:\n#   d = t*k\n#   d*a + 2*t*k**2\n" in text  # each line of the function
+    back = pd.read_csv(io.StringIO(text), comment="#")
+    engine = tidy_table(partials_on_grid("d = t*k\nd*a + 2*t*k**2", make_grid(
+        {"t": SEED_LINK["var.t"], "k": SEED_LINK["var.k"]}), ["k", "t,k"], {"a": 0.12}), ascii_labels=True)
+    assert list(back.columns) == list(engine.columns)
+    np.testing.assert_array_equal(back.to_numpy(), engine.to_numpy())
+    (command,) = [line[len("# command: "):] for line in text.splitlines() if line.startswith("# command: ")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stderr
+    again = pd.read_csv(tmp_path / "partials.csv")
+    np.testing.assert_array_equal(again.to_numpy(), back.to_numpy())
+
+
+def test_parquet_carries_the_same_description_in_its_schema(monkeypatch) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    calls, _ = _downloads(monkeypatch, SEED_LINK)
+    table = pq.read_table(io.BytesIO(_file(calls["dl_1"], "parquet")))
+    meta = json.loads(table.schema.metadata[b"partials"])
+    assert meta["function"] == "a*t*k + 2*t*k**2"
+    assert meta["grid"] == {"t": "linspace(0.1, 0.5, 5)", "k": "0.12, 2, 3"}
+    assert meta["parameters"] == {"a": 0.12} and meta["dtype"] == "float64"
+    assert (meta["quantity"], meta["rows"], meta["columns"]) == ("∂f/∂k", "t", "k")
+    frame = table.to_pandas()
+    assert list(frame.columns) == ["t \\ k", "0.12", "2", "3"]
+    engine = partials_on_grid(SEED_LINK["f"], make_grid({"t": SEED_LINK["var.t"], "k": SEED_LINK["var.k"]}),
+                              ["k"], {"a": 0.12})
+    np.testing.assert_array_equal(frame["t \\ k"].to_numpy(), engine.domain.axis("t"))
+    np.testing.assert_array_equal(frame.iloc[:, 1:].to_numpy(), engine.partial("k"))
+
+
+def test_a_points_download_records_its_points_and_parameters(monkeypatch) -> None:
+    calls, _ = _downloads(monkeypatch, {"f": "x*y*b", "mode": "points", "pts.x": "1,2.5",
+                                        "pts.y": "0.1,4", "param.b": "3", "wrt": ["x"]})
+    text = _file(calls["dl_1"]).decode("utf-8")
+    assert "# points: 2 rows of x, y" in text and "# parameter: b = 3" in text
+    back = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(back.columns) == ["x", "y", "∂f/∂x"]
+    np.testing.assert_array_equal(back["∂f/∂x"].to_numpy(), [0.30000000000000004, 12.0])

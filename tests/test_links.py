@@ -152,7 +152,7 @@ def test_three_columns_of_points_travel_and_a_long_link_is_flagged() -> None:
 
 
 def test_typed_animation_ends_are_checked_like_parameters() -> None:
-    at = open_app(**{**LINK, "range.a": "0, 4", "plot": "heatmap"})
+    at = open_app(**{**LINK, "range.a": "0, 4", "plot": "heatmap", "view": "plot"})
     at.number_input(key="anim.from.a").set_value(-1e308).run()
     at.number_input(key="anim.to.a").set_value(1e308).run()
     at.toggle(key="anim.on").set_value(True).run()
@@ -213,16 +213,17 @@ def test_distinct_grids_are_still_fine(spec: str) -> None:
 
 def test_read_query_drops_what_is_not_text_and_checks_link_only_keys() -> None:
     keys = ["f", "mode", "var.x", "param.a", "range.a", "pts.x", "wrt", "dtype", "plot", "show",
-            "axes", "at.x", "digits", "anim", "v"]
+            "axes", "at.x", "digits", "anim", "view", "v"]
     for bad in [*HOSTILE, "\ud800", "x\udfff", "9" * 25_000]:
         query = {key: [bad] for key in keys} | {"f": ["a*x"], f"var.{bad[:3]}": [bad]}
         state, notes = read_query(query)
         for text in (*[v for _, v in state.grids + state.params + state.ranges + state.points
                        + state.at], *state.wrt, state.mode, state.dtype, state.plot, state.show,
-                     state.axes, state.digits, state.anim, *notes):
+                     state.axes, state.digits, state.anim, state.view, *notes):
             text.encode("utf-8")  # what reaches a widget or a message is always valid text
         assert state.digits == "" and state.anim == ""
         assert state.mode == "grid" and state.dtype == "float64" and state.plot == "surface"
+        assert state.view == "tables"
         if bad:
             assert any("'digits' in the link" in n for n in notes)
     state, notes = read_query({"f": ["x"], "digits": [" 6 "], "anim": ["a, 0, 2*pi, 7"]})
@@ -273,7 +274,7 @@ def test_hostile_link_values_on_the_explorer(bad: str) -> None:
     # Inputs that stop the results: a grid, a parameter, a range, the link-only keys.
     query = {**THREE, "var.y": bad, "param.a": bad, "range.b": bad, "digits": bad,
              "anim": f"b, 0, 1, {bad}", "wrt": [bad, "x"], "dtype": bad, "mode": bad, "plot": bad,
-             "v": bad, f"var.{bad[:5]}": bad}
+             "v": bad, "view": bad, f"var.{bad[:5]}": bad}
     at = open_app(**query)
     _no_crash(at)
     shown = messages(at)
@@ -286,11 +287,11 @@ def test_hostile_link_values_on_the_explorer(bad: str) -> None:
     assert all(f"Share link: {note}" in shown for note in notes)
     assert at.text_area(key="fn").value == "a*x*y*z + b"
 
-    # Plot keys with results showing: slices, axes, the plotted quantity, an animation's ends.
+    # Plot keys with the plot showing: slices, axes, the plotted quantity, an animation's ends.
     at = open_app(**{**THREE, "at.z": bad, "axes": bad, "show": bad, "plot": bad,
-                     "anim": f"a, {bad}, 1, 5", "range.a": f"0, {bad}"})
+                     "anim": f"a, {bad}, 1, 5", "range.a": f"0, {bad}", "view": "plot"})
     _no_crash(at)
-    assert at.table
+    assert at.get("plotly_chart")
     shown = messages(at)
     assert ("Range of a:" in shown) == _refused(slider_range, f"0, {bad}", 1.0)
     anim_refused = _refused(_parameter, bad) or parse_constant(bad, APP_LIMITS) == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -70,38 +72,102 @@ def test_heat_kernel_identity_on_the_grid() -> None:
 
 def test_gallery_shows_a_card_per_example() -> None:
     at = run_page("pages/gallery.py")
-    assert sorted(s.value for s in at.subheader) == sorted(e.title for e in EXAMPLES)
+    assert sorted(s.value for s in at.header) == sorted(e.title for e in EXAMPLES)
     assert len(EXAMPLES) >= 8
 
 
 COMPARE = {"fa": "a*x**2", "var.x": "1, 2, 3", "pa.a": "1", "pb.a": "3", "wrt": ["x"]}
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Compare draws only its open tab (A, B or B − A): open another as a click would."""
+    at.session_state["cmp.view"] = label
+    return at.run()
+
+
+def plot_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def share_link(at: AppTest) -> str:
+    """The link in the Share popover (an st.code that starts with the page's address)."""
+    return next(c.value for c in at.code if c.value.startswith("http"))
+
+
 def test_compare_difference_has_the_known_answer() -> None:
     at = run_page("pages/compare.py", **COMPARE)
     assert not at.exception
     at.selectbox(key="cmp.show").set_value(("", ("x",))).run()
-    diff = at.table[2].value.to_numpy().tolist()
-    assert [row[1] for row in diff] == ["4", "8", "12"]  # d/dx (3x² − x²) = 4x
     assert at.table[0].value.to_numpy().tolist()[2][1] == "6"  # A: 2x at x = 3
+    diff = open_tab(at, "B − A").table[0].value.to_numpy().tolist()
+    assert [row[1] for row in diff] == ["4", "8", "12"]  # d/dx (3x² − x²) = 4x
 
 
-def test_compare_link_round_trips() -> None:
+def test_compare_draws_only_the_open_tab_and_titles_each_plot() -> None:
     at = run_page("pages/compare.py", **COMPARE)
-    written = {k: at.query_params.get_all(k) if hasattr(at.query_params, "get_all")
-               else at.query_params[k] for k in at.query_params}
+    assert len(at.table) == 1 and plot_titles(at) == ["f (A)"]
+    assert at.table[0].value.columns.tolist() == ["x", "f (A)"]
+    assert plot_titles(open_tab(at, "B")) == ["f (B)"]
+    at.selectbox(key="cmp.show").set_value(("", ("x",))).run()
+    assert plot_titles(at) == ["∂f/∂x (B)"]
+    assert plot_titles(open_tab(at, "B − A")) == ["B − A: ∂f/∂x"]  # not "f"
+    assert at.table[0].value.columns.tolist() == ["x", "B − A: ∂f/∂x"]
+    two = run_page("pages/compare.py", fa="x*y", fb="x*y**2", **{"var.x": "0, 1", "var.y": "1, 2"},
+                   view="diff")
+    assert plot_titles(two) == ["B − A: f"]  # a heatmap for two variables
+    table = two.table[0].value  # B − A = x·y² − x·y, headed by the grid values as typed
+    assert (table.index.tolist(), table.columns.tolist()) == (["0", "1"], ["1", "2"])
+    assert table.to_numpy().tolist() == [["0", "0"], ["0", "2"]]
+
+
+def test_compare_share_link_round_trips() -> None:
+    """Share's link, opened in a fresh session, shows the same state: functions, grid,
+    parameters, partials, the quantity, the open tab and its numbers."""
+    at = run_page("pages/compare.py", **COMPARE)
+    at.number_input(key="cmp.pb.a").set_value(5.0).run()
+    at.selectbox(key="cmp.show").set_value(("", ("x",))).run()
+    open_tab(at, "B − A")
+    assert not at.exception
+    link = share_link(at)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    assert query["fa"] == ["a*x**2"] and query["pb.a"] == ["5.0"] and query["view"] == ["diff"]
+    assert query == as_lists(dict(at.query_params))  # the address bar says the same
+
     again = run_page("pages/compare.py", **{k: v if len(v) > 1 or k == "wrt" else v[0]
-                                          for k, v in as_lists(written).items()})
-    assert again.number_input(key="cmp.pb.a").value == 3
+                                          for k, v in query.items()})
+    assert not again.exception
+    assert again.text_area(key="cmp.fa").value == "a*x**2"
+    assert again.text_input(key="cmp.var.x").value == "1, 2, 3"
+    assert (again.number_input(key="cmp.pa.a").value, again.number_input(key="cmp.pb.a").value) == (1, 5)
+    assert again.button_group(key="cmp.wrt").value == ["x"]
+    assert again.selectbox(key="cmp.show").value == ("", ("x",))
+    assert again.session_state["cmp.view"] == "B − A"
     assert [t.value.to_numpy().tolist() for t in again.table] == [
         t.value.to_numpy().tolist() for t in at.table]
+    assert [row[1] for row in again.table[0].value.to_numpy().tolist()] == ["8", "16", "24"]  # 4·2x
+    assert share_link(again) == link
+
+
+def test_the_readme_compare_link_shows_what_it_says() -> None:
+    readme = (Path(APP).parent / "README.md").read_text()
+    link = next(line.strip() for line in readme.splitlines() if "/compare?" in line)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    at = run_page("pages/compare.py", **{k: v[0] for k, v in query.items()})
+    assert not at.exception and plot_titles(at) == ["B − A: ∂f/∂x"]
+    assert [row[1] for row in at.table[0].value.to_numpy().tolist()] == ["4", "8", "12"]
+    assert share_link(at).endswith(urllib.parse.urlsplit(link).query)  # Share writes it the same
 
 
 def test_compare_two_functions() -> None:
     at = run_page("pages/compare.py", fa="sin(x)", fb="sin(x) + x**3", **{"var.x": "0, 1, 2"})
     assert at.toggle(key="cmp.two").value
-    diff = at.table[2].value.to_numpy().tolist()
+    diff = open_tab(at, "B − A").table[0].value.to_numpy().tolist()
     assert [row[1] for row in diff] == ["0", "1", "8"]
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(share_link(at)).query)
+    again = run_page("pages/compare.py", **{k: v[0] for k, v in query.items()})
+    assert again.toggle(key="cmp.two").value
+    assert again.text_area(key="cmp.fb").value == "sin(x) + x**3"
+    assert again.table[0].value.to_numpy().tolist() == diff
 
 
 def test_guide_answers_the_question_live() -> None:

@@ -22,10 +22,6 @@ from compute import (
     parse_grid_spec,
     partials_on_grid,
 )
-from compute.folding import FOLDABLE_FUNCTIONS
-from compute.language import FUNCTIONS
-from compute.symbolic import SYMPY_FUNCTIONS
-from compute.torch_lowering import TORCH_FUNCTIONS
 from conftest import assert_close, sympy_reference
 
 X, Y = sp.symbols("x y", real=True)
@@ -135,9 +131,3 @@ def test_random_text_only_raises_our_error(text: str) -> None:
         except PartialsError as exc:
             assert exc.message
             assert exc.column is None or exc.column >= 1
-
-
-def test_every_lowering_covers_exactly_the_language() -> None:
-    assert set(TORCH_FUNCTIONS) == set(FUNCTIONS)
-    assert set(SYMPY_FUNCTIONS) == set(FUNCTIONS)
-    assert set(FUNCTIONS) == FOLDABLE_FUNCTIONS

@@ -96,6 +96,14 @@ CASES = [
     Case("asin(x) + acos(y) + acosh(2 + x^2)", sp.asin(x) + sp.acos(y) + sp.acosh(2 + x**2),
          {"x": [-0.99999999, 0.3, 0.9999999999], "y": [-0.99999999, 0.9999999999]}, ["x", "x,x", "y,y"]),
     Case("sin(x)^2 + cos(x)^2", sp.sin(x) ** 2 + sp.cos(x) ** 2, {"x": [-1.0, 0.3, 2.0]}, ["x", "x,x"]),
+    # The functions added with the registry, composed (references written out here).
+    Case("normcdf(x)*hypot(x, y) + lgamma(y + 3) + exp2(-x) + logaddexp(x, 2*y)",
+         (1 + sp.erf(x / sp.sqrt(2))) / 2 * sp.sqrt(x**2 + y**2) + sp.loggamma(y + 3) + 2 ** (-x)
+         + sp.log(sp.exp(x) + sp.exp(2 * y)), NEG, ["x", "y", "x,y", "x,x,y"]),
+    Case("sec(x) + csc(y + 3) + cot(x + 2) + gamma(y + 2.5)*digamma(x + 3) + normpdf(x*y)",
+         1 / sp.cos(x) + 1 / sp.sin(y + 3) + sp.cos(x + 2) / sp.sin(x + 2)
+         + sp.gamma(y + sp.Rational(5, 2)) * sp.polygamma(0, x + 3)
+         + sp.exp(-(x * y) ** 2 / 2) / sp.sqrt(2 * sp.pi), NEG, ["x", "y", "x,y", "y,y,y"]),
     Case("a*x**2 + a**2*y", a * x**2 + a**2 * y, {"x": [0.5, 2.0, -1.0], "y": [1.0, 3.0, -2.0]},
          ["a", "a,a", "x,a", "gradient"], {"a": -0.75}, points=True),
     Case("exp(x/10) * cos(3*y) / (2 + sin(z))", sp.exp(x / 10) * sp.cos(3 * y) / (2 + sp.sin(z)),

@@ -1,5 +1,11 @@
 """Compare: two settings over the same grid — two parameter sets of one function, or two
-functions — with each one's results and their difference B − A."""
+functions — with each one's results and their difference B − A.
+
+The page's state is its URL (v=1): ``fa`` and ``fb`` the functions (no ``fb``: B is A with its
+own parameters) · ``var.NAME`` grid specs · ``pa.NAME`` / ``pb.NAME`` parameter values in A and
+B · ``wrt`` (repeated) partials · ``show`` the quantity shown (``f``, ``f:x``; the first by
+default) · ``view`` the open tab (``a``, ``b``, ``diff``; ``a`` by default). *Share* shows it as a
+link."""
 
 from __future__ import annotations
 
@@ -12,11 +18,13 @@ from compute.tables import result_columns
 
 from . import figures
 from .compute_cache import APP_LIMITS, compute_on_grid, grid_size
-from .results import format_number
-from .url_state import as_lists, check_parameter, query_lists
+from .plot_panel import quantity_key
+from .results import format_number, formatted
+from .url_state import LINK_SAFE_CHARS, as_lists, check_parameter, link_to, query_lists
 
 DEFAULT = {"fa": "a*sin(x)*exp(-y)", "var.x": "linspace(0, 3, 31)", "var.y": "linspace(0, 1, 11)",
            "pa.a": "1", "pb.a": "2", "wrt": ["x"]}
+VIEWS = {"a": "A", "b": "B", "diff": "B − A"}  # the results tabs; only the open one is drawn
 
 
 def _seed() -> None:
@@ -34,13 +42,28 @@ def _seed() -> None:
     st.session_state["cmp.wrt"] = [w[:200] for w in (query.get("wrt") or [])][:16]
     st.session_state["cmp.link"] = {k: v[-1][:2000] for k, v in query.items()
                                     if k.startswith(("var.", "pa.", "pb."))}
+    st.session_state["cmp._show"] = (query.get("show") or [""])[-1][:200]
+    view = (query.get("view") or ["a"])[-1]
+    st.session_state["cmp._view"] = view if view in VIEWS else "a"
 
 
 def render() -> None:
     _seed()
-    st.title("Compare")
-    st.caption("Two settings over the same grid: two parameter sets of one function, or two "
-               "functions. Tables and plots show A, B and the difference B − A.")
+    title_col, share_col = st.columns([5, 1], vertical_alignment="bottom")
+    title_col.title("Compare")
+    title_col.caption("Two settings over the same grid: two parameter sets of one function, or two "
+                      "functions. Tables and plots show A, B and the difference B − A.")
+    _page()
+    with share_col.popover("Share", icon=":material/share:", width="stretch"):
+        st.markdown("This link opens the same functions, grid, parameter values, partials and tab:")
+        url = link_to(st.context.url or "", st.session_state["cmp._written"])
+        st.code(url, language=None, wrap_lines=True)
+        if len(url) > LINK_SAFE_CHARS:
+            st.warning(f"This link is {len(url):,} characters long: servers refuse links much "
+                       f"over {LINK_SAFE_CHARS:,}, so it may not open.", icon=":material/warning:")
+
+
+def _page() -> None:
     two = st.toggle("Compare two different functions", key="cmp.two")
     col_a, col_b = st.columns(2)
     text_a = col_a.text_area("Function A", key="cmp.fa", height=80)
@@ -63,7 +86,7 @@ def render() -> None:
     names = list(dict.fromkeys(expressions[0].free_names + expressions[1].free_names))
     link = st.session_state.get("cmp.link", {})
     grids, params_a, params_b, ok = {}, {}, {}, True
-    st.markdown("##### Grid variables and parameters")
+    st.markdown("## Grid variables and parameters")
     for name in names:
         is_param = f"pa.{name}" in link or f"pb.{name}" in link or (
             f"var.{name}" not in link and len([n for n in names if f"var.{n}" in link]) >= 2)
@@ -97,13 +120,13 @@ def render() -> None:
                 ok = False
     options = list(grids) + [n for n in params_a if n not in grids]
     st.session_state["cmp.wrt"] = [w for w in st.session_state.get("cmp.wrt", []) if w in options]
-    wrt = st.pills("Partials", options, selection_mode="multi", key="cmp.wrt",
+    wrt = st.pills("Partials", options, selection_mode="multi", key="cmp.wrt", wrap=True,
                    format_func=lambda n: f"∂/∂{n}")
-    _write_url(text_a, text_b if two else "", grids, params_a, params_b, wrt)
-    if not ok or not grids:
+    if ok and grids:
+        _results(text_a, text_b, grids, params_a, params_b, wrt)
+    else:
         st.info("Give at least one valid grid variable to compare.", icon=":material/arrow_upward:")
-        return
-    _results(text_a, text_b, grids, params_a, params_b, wrt)
+    _write_url(text_a, text_b if two else "", grids, params_a, params_b, wrt)
 
 
 def _results(text_a, text_b, grids, params_a, params_b, wrt) -> None:
@@ -123,20 +146,30 @@ def _results(text_a, text_b, grids, params_a, params_b, wrt) -> None:
         st.warning("A and B have no quantity in common (different output names).")
         return
     labels = {k: cols_a[k].label for k in shared}
-    st.markdown("##### Results")
+    if st.session_state.get("cmp.show") not in shared:  # first run, a link, or a quantity gone
+        by_key = {quantity_key(cols_a[k]): k for k in shared}
+        st.session_state["cmp.show"] = by_key.get(st.session_state.get("cmp._show", ""), shared[0])
+    st.markdown("## Results")
     choice = st.selectbox("Quantity", shared, format_func=labels.__getitem__, key="cmp.show")
+    st.session_state["cmp._show"] = "" if choice == shared[0] else quantity_key(cols_a[choice])
     va, vb = cols_a[choice].values, cols_b[choice].values
     diff = vb - va
     finite = diff[np.isfinite(diff)]
     st.metric("largest |B − A|", format_number(float(np.max(np.abs(finite)))) if finite.size else "—")
-    names = a.domain.names
-    tabs = st.tabs(["A", "B", "B − A"])
-    for tab, values, side in zip(tabs, (va, vb, diff), ("a", "b", "diff"), strict=True):
-        with tab:
-            _show(a, names, values, labels[choice], side)
+    if st.session_state.get("cmp.view") not in VIEWS.values():
+        st.session_state["cmp.view"] = VIEWS[st.session_state.get("cmp._view", "a")]
+    # Only the open tab is drawn (plain st.tabs would draw all three plots on every run).
+    tabs = st.tabs(list(VIEWS.values()), key="cmp.view", on_change="rerun")
+    side = {label: name for name, label in VIEWS.items()}[st.session_state["cmp.view"]]
+    st.session_state["cmp._view"] = side
+    label = labels[choice]
+    titles = {"a": f"{label} (A)", "b": f"{label} (B)", "diff": f"B − A: {label}"}
+    with tabs[list(VIEWS).index(side)]:
+        _show(a, a.domain.names, {"a": va, "b": vb, "diff": diff}[side], titles[side], side)
 
 
 def _show(result, names, values: np.ndarray, label: str, side: str) -> None:
+    """``label`` titles the plot and names the values' column: "∂f/∂x (A)", "B − A: ∂f/∂x"."""
     grid = result.domain
     if len(names) == 2:
         x, y = grid.axis(names[0]), grid.axis(names[1])
@@ -152,8 +185,9 @@ def _show(result, names, values: np.ndarray, label: str, side: str) -> None:
     else:
         frame = pd.DataFrame({**{n: v.reshape(-1) for n, v in grid.coordinates(0, grid.size).items()},
                               label: values.reshape(-1)})
-    if frame.size <= 2500:
-        st.table(frame.map(lambda v: format_number(float(v))), hide_index=len(names) != 2)
+    if frame.size <= 2500:  # grid values as typed ("0.1", not "0.1000"), as in the Explorer
+        st.table(formatted(frame, 10) if len(names) == 2 else frame.map(lambda v: format_number(float(v))),
+                 hide_index=len(names) != 2)
     else:
         st.dataframe(frame, width="stretch", height=300)
 
@@ -167,6 +201,10 @@ def _write_url(text_a, text_b, grids, params_a, params_b, wrt) -> None:
     query.update({f"pb.{n}": repr(float(v)) for n, v in params_b.items()})
     if wrt:
         query["wrt"] = list(wrt)
+    if st.session_state.get("cmp._show"):
+        query["show"] = st.session_state["cmp._show"]
+    if st.session_state.get("cmp._view", "a") != "a":
+        query["view"] = st.session_state["cmp._view"]
     if as_lists(query) != query_lists(st.query_params):
         st.query_params.from_dict(query)
     st.session_state["cmp._written"] = as_lists(query)

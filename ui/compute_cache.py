@@ -19,7 +19,7 @@ from compute import Limits, PartialsResult
 from compute.caches import BoundedCache
 from compute.grid import Points, parse_grid_spec
 from compute.jobs import JobPool, JobRequest, result_nbytes, run_job
-from compute.symbolic import FormulasBusy, formulas_latex
+from compute.symbolic import FormulasBusy, FormulaSet, formula_pool, formula_set
 
 from . import figures  # noqa: F401 - load Plotly before the freeze below
 
@@ -145,18 +145,27 @@ def grid_size(variables: tuple[tuple[str, str], ...]) -> int:
     return size
 
 
-def formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> dict:
-    """LaTeX per (output, wrt); None where SymPy failed or ran past its time limit; nothing (and
-    nothing cached, so the next rerun tries again) when every formula worker stayed busy."""
+def formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> FormulaSet:
+    """LaTeX per (output, wrt), in terms of the function's own definitions, and those definitions;
+    None where SymPy failed or ran past its time limit; nothing (and nothing cached, so the next
+    rerun tries again) when every formula worker stayed busy."""
     try:
         return _formulas(text, keys)
     except FormulasBusy:
-        return {}
+        return FormulaSet({})
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
-def _formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> dict:
-    return formulas_latex(text, list(keys), timeout_s=4.0, queue_s=2.0)
+def _formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> FormulaSet:
+    # The page asks after drawing the numbers, so waiting here delays only the formulas; a fresh
+    # server's first worker takes a few seconds to import SymPy.
+    return formula_set(text, list(keys), timeout_s=4.0, queue_s=8.0)
+
+
+def start_formula_workers() -> None:
+    """Start the formula workers (once per server; returns at once), so that a fresh server's
+    first page finds one ready by the time it asks."""
+    formula_pool()
 
 
 def clear_results() -> None:

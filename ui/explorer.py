@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from compute import PartialsError, ResourceLimitError
 from compute.grid import parse_grid_spec
 
+from . import style
 from .code_panel import code_panel
 from .compute_cache import APP_LIMITS, ResultRef, fetch, grid_request, grid_size, points_request
 from .downloads import cli_command
@@ -29,12 +31,16 @@ from .results import render_summary, render_tables
 from .url_state import (
     LINK_MAX_POINTS,
     LINK_SAFE_CHARS,
+    VIEWS,
     ViewState,
     query_lists,
     read_query,
     share_url,
     sync_query_params,
 )
+
+VIEW_LABELS = dict(zip(VIEWS, (":material/table: Tables", ":material/show_chart: Plot",
+                               ":material/code: torch code"), strict=True))
 
 
 def render() -> None:
@@ -44,6 +50,8 @@ def render() -> None:
     if "_seeded" not in st.session_state or arrived:  # first visit, or a link / gallery card
         state, notes = read_query(incoming)
         seed_from_link(state)
+        st.session_state.pop("view", None)  # the results tab: the link's, not the one open before
+        st.session_state["_results_view"] = state.view
         st.session_state["_seeded"] = True
         st.session_state["_link_notes"] = notes
     title_col, share_col = st.columns([5, 1], vertical_alignment="bottom")
@@ -53,10 +61,16 @@ def render() -> None:
     for note in st.session_state.pop("_link_notes", []):
         st.warning(f"Share link: {note}", icon=":material/link:")
 
-    inputs_col, results_col = st.columns([2, 3], gap="large")
-    with inputs_col:
+    inputs_col, results_col = st.columns([9, 11], gap="large")
+    # On a phone the results come first (ui/style.py), with links between them and the inputs.
+    with inputs_col, st.container(key=style.INPUTS_KEY):
+        st.container(key=f"{style.PHONE_ONLY}_inputs").header("Inputs", anchor="inputs")
         inputs = _inputs()
-    with results_col:
+        st.container(key=f"{style.PHONE_ONLY}_back").markdown("[↑ Back to the results](#results)")
+    with results_col, st.container(key=style.RESULTS_KEY):
+        with st.container(key=f"{style.PHONE_ONLY}_results"):
+            st.header("Results", anchor="results")
+            st.markdown("[Edit the function, grids and partials ↓](#inputs)")
         if inputs.expression is not None and inputs.ok:
             _results(inputs)
         elif inputs.expression is not None:
@@ -67,7 +81,7 @@ def render() -> None:
     st.session_state["_view"] = state
     st.session_state["_written"] = sync_query_params(st.query_params, state)
     with share_col.popover("Share", icon=":material/share:", width="stretch"):
-        st.markdown("This link opens the same function, grids, parameters, partials and plot "
+        st.markdown("This link opens the same function, grids, parameters, partials, tab and plot "
                     "(and animation, when one plays):")
         url = share_url(st.context.url or "", state)
         st.code(url, language=None, wrap_lines=True)
@@ -90,19 +104,19 @@ def _inputs() -> Inputs:
         inputs.ok = False
         return inputs
     remembered("mode", "grid")
-    st.segmented_control("Evaluate on", ["grid", "points"], key="mode",
+    st.segmented_control("Evaluate on", ["grid", "points"], key="mode", wrap=True,
                          format_func={"grid": "a grid", "points": "scattered points"}.__getitem__)
     if st.session_state.get("mode") is None:
         st.session_state["mode"] = "grid"
     remember("mode")
     inputs.mode = st.session_state["mode"]
-    st.markdown("##### Variables and parameters")
+    st.markdown("## Variables and parameters")
     variables_input(expression, inputs, inputs.mode)
     grid_names = tuple(n for n, _ in inputs.grids)
     if inputs.mode == "points":
         points_input(expression, inputs)
         grid_names = tuple(n for n, _ in inputs.points)
-    st.markdown("##### Partials")
+    st.markdown("## Partials")
     derivatives_input(expression, inputs, grid_names)
     return inputs
 
@@ -135,16 +149,31 @@ def _results(inputs: Inputs) -> None:
         st.error("Out of memory — try a smaller grid or fewer partials.", icon=":material/block:")
         return
     render_summary(result, time.perf_counter() - start)
-    tables, plot, code = st.tabs([":material/table: Tables", ":material/show_chart: Plot",
-                                  ":material/code: torch code"])
-    with tables:
-        render_tables(result, inputs.text, cli_command(
-            inputs.text, inputs.grids if inputs.mode != "points" else (), inputs.params, inputs.wrt,
-            inputs.dtype, points_file="points.csv" if inputs.mode == "points" else None))
-    with plot:
-        plot_panel(ResultRef(request))
-    with code:
-        code_panel(result, {n: parse_grid_spec(s, APP_LIMITS) for n, s in inputs.grids})
+    view, tab = _view_tabs()
+    with tab:  # only the open tab is drawn: the others cost the server and the browser nothing
+        if view == "tables":
+            render_tables(result, inputs.text, cli_command(
+                inputs.text, inputs.grids if inputs.mode != "points" else (), inputs.params,
+                inputs.wrt, inputs.dtype, points_file="points.csv" if inputs.mode == "points" else None),
+                grids=inputs.grids if inputs.mode != "points" else ())
+        elif view == "plot":
+            plot_panel(ResultRef(request))
+        else:
+            code_panel(result, {n: parse_grid_spec(s, APP_LIMITS) for n, s in inputs.grids})
+
+
+def _view_tabs() -> tuple[str, DeltaGenerator]:
+    """Tables, Plot and torch code as tabs that draw only the open one. Plain ``st.tabs`` draws
+    every tab's content, hidden or not: a fresh browser opening a link paid for Plotly's 4.6 MB
+    script and a 3-D surface nobody was looking at before its first table (issue 9). Switching
+    tabs reruns the page; results come from the cache. The open tab is ``view`` in the link."""
+    names = {label: name for name, label in VIEW_LABELS.items()}
+    if st.session_state.get("view") not in names:  # first run, a link, or back from an error
+        st.session_state["view"] = VIEW_LABELS[st.session_state.get("_results_view", "tables")]
+    tabs = st.tabs(list(VIEW_LABELS.values()), key="view", on_change="rerun")
+    view = names[st.session_state["view"]]
+    st.session_state["_results_view"] = view
+    return view, tabs[VIEWS.index(view)]
 
 
 def _view_state(inputs: Inputs) -> ViewState:
@@ -165,4 +194,5 @@ def _view_state(inputs: Inputs) -> ViewState:
         at=slice_positions(),
         digits="" if digits == 10 else str(digits),
         anim=animation_state(dict(s.get("params", ()))),
+        view=st.session_state.get("_results_view", "tables"),
     )

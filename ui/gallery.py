@@ -30,9 +30,9 @@ def render(explorer_page) -> None:
     columns = st.columns(2, gap="medium")
     for i, example in enumerate(EXAMPLES):
         with columns[i % 2].container(border=True):
-            st.subheader(example.title)
+            st.header(example.title)
             st.write(example.story)
-            st.code(example.function, language=None)
+            st.code(example.function, language=None, wrap_lines=True)
             details = [f"{n} = {s}" for n, s in example.grids]
             details += [f"{n} = {v:g} (parameter)" for n, v in example.params]
             st.caption(" · ".join(details))

@@ -23,12 +23,12 @@ def render() -> None:
 **The question.** `f(t, k) = t*k + 2*t*k**2` on `t = 1, 2` and `k = 2, 3`. We want ∂f/∂k at
 *every* grid point — a matrix shaped like the grid.""")
 
-    st.subheader("1. Why `torch.autograd.grad` gives [27, 39]")
+    st.header("1. Why `torch.autograd.grad` gives [27, 39]")
     seed = "t*k + 2*t*k**2"
     summed = pitfalls.summed_backward(seed, ("t", "k"), [1, 2], [2, 3])
     exact = pitfalls.exact(seed, ("t", "k"), [1, 2], [2, 3])
     st.code("gamma = T*K + 2*T*K**2\ntorch.autograd.grad(gamma, k, grad_outputs=torch.ones_like(gamma))",
-            language="python")
+            language="python", wrap_lines=True)
     st.markdown(f"""
 Computed just now: **{_matrix(summed)}**. Backward computes a vector–Jacobian product: with
 `grad_outputs` all ones it returns Σᵢ ∂f(tᵢ, kⱼ)/∂kⱼ — the per-point derivatives
@@ -36,7 +36,7 @@ Computed just now: **{_matrix(summed)}**. Backward computes a vector–Jacobian 
         " + ".join(format_number(float(v)) for v in exact[:, j]) + f" = {format_number(float(summed[j]))}"
         for j in range(exact.shape[1]))}).""")
 
-    st.subheader("2. Why the N×N Jacobian with `jac > 0` is wrong — and huge")
+    st.header("2. Why the N×N Jacobian with `jac > 0` is wrong — and huge")
     t_vals = k_vals = [-1.0, 0.0, 1.0]
     kept = pitfalls.jacobian_filter("sin(t*k)", ("t", "k"), t_vals, k_vals)
     right = pitfalls.exact("sin(t*k)", ("t", "k"), t_vals, k_vals)
@@ -54,7 +54,7 @@ every input — then keeps `jac[jac > 0]`, hoping that is the diagonal. Try `f =
               "Jacobian memory (16·N² bytes)": [_bytes(pitfalls.jacobian_bytes(n)) for n in sizes],
               "Partials' memory per quantity (8·N bytes)": [_bytes(8 * n) for n in sizes]})
 
-    st.subheader("3. What Partials does instead")
+    st.header("3. What Partials does instead")
     st.markdown("""
 Our functions are **pointwise**: output *i* depends only on input point *i*. So the gradient of
 the *summed* output with respect to the whole batch of inputs is exactly the per-point gradient —
@@ -89,12 +89,13 @@ the Compare page uses `fa`, `fb`, `var.NAME`, `pa.NAME`, `pb.NAME`, `wrt`.
     st.code('python -m compute "t*k + 2*t*k**2" --var t=1,2,4 --var k=2,3 --wrt k --format table\n'
             'python -m compute EXPR --var NAME=SPEC ... [--param NAME=VALUE] [--wrt SPEC ...]\n'
             '                  [--dtype float64|float32] [--format json|csv|table|summary]',
-            language="bash")
+            language="bash", wrap_lines=True)
 
 
 def _bytes(n: int) -> str:
+    """Decimal units to 3 significant digits: 1.6 GB, not a rounded-up "2 GB"."""
     for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
         if n < 1000:
-            return f"{n:,.0f} {unit}"
+            return f"{float(f'{n:.3g}'):g} {unit}"
         n /= 1000
     return f"{n:,.0f} EB"

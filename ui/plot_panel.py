@@ -74,7 +74,8 @@ def _plot_panel(result: PartialsResult) -> None:
     remembered("plot", kinds[0])
     if st.session_state["plot"] not in kinds:
         st.session_state["plot"] = kinds[0]
-    kind = middle.segmented_control("Kind", kinds, key="plot", format_func=KIND_LABELS.__getitem__)
+    kind = middle.segmented_control("Kind", kinds, key="plot", format_func=KIND_LABELS.__getitem__,
+                                      wrap=True)
     kind = kind or kinds[0]
     remember("plot")
     if len(names) == 1:

@@ -12,15 +12,17 @@ import streamlit as st
 
 from compute import PartialsResult
 from compute.grid import Grid
-from compute.symbolic import latex_name
-from compute.tables import Column, result_columns, tidy_table
+from compute.symbolic import MAX_SYMBOLIC_NODES, FormulaSet, latex_name, partial_latex, written_size
+from compute.tables import Column, provenance, result_columns, tidy_table, with_quantity
 
-from .compute_cache import formulas
+from .compute_cache import formulas, start_formula_workers
 from .downloads import download_button, download_format
+from .formulas import definitions_block, formula_block
 from .inputs import remember, remembered
 
 MAX_TEXT_CELLS = 2500  # above this a table is drawn as an interactive grid instead of text
 PREVIEW_ROWS, PREVIEW_COLUMNS = 500, 60  # what a large table sends to the browser
+FORMULA_MAX_NODES = MAX_SYMBOLIC_NODES * 4  # larger functions (as written) get no formulas
 
 
 def format_number(value: float, digits: int = 10) -> str:
@@ -75,18 +77,17 @@ def preview_grid(frame: pd.DataFrame, digits: int, wide: bool) -> tuple[pd.DataF
 
 def latex_label(column: Column) -> str:
     """``\\frac{\\partial^{2} f}{\\partial t \\partial k}``, ``\\nabla^{2} f``, ``f``."""
-    out = latex_name(column.output)
     if column.wrt == "laplacian":
-        return rf"\nabla^{{2}} {out}"
-    if not column.wrt:
-        return out
-    order = len(column.wrt)
-    top = rf"\partial^{{{order}}} {out}" if order > 1 else rf"\partial {out}"
-    parts: list[str] = []
-    for name in dict.fromkeys(column.wrt):
-        power = column.wrt.count(name)
-        parts.append(rf"\partial {latex_name(name)}" + (f"^{{{power}}}" if power > 1 else ""))
-    return rf"\frac{{{top}}}{{{' '.join(parts)}}}"
+        return rf"\nabla^{{2}} {latex_name(column.output)}"
+    return partial_latex(column.output, column.wrt)
+
+
+def definitions_markdown(where: tuple[tuple[str, str, str], ...]) -> str:
+    """The function's own definitions (and partials of them) that the formulas below use, each
+    once: the formulas are written in terms of them (d1, d2 of Black–Scholes) rather than
+    inlining them into formulas no one can read."""
+    return definitions_block([formula_block(lhs, rhs, f"Definition of {plain}")
+                              for lhs, rhs, plain in where])
 
 
 def column_frame(result: PartialsResult, column: Column, rows: int | None = None,
@@ -137,19 +138,24 @@ def deferred(result: PartialsResult, build: Callable[[PartialsResult], pd.DataFr
     return frame
 
 
-def render_tables(result: PartialsResult, text: str, command: str | None = None) -> None:
+def render_tables(result: PartialsResult, text: str, command: str | None = None,
+                  grids: tuple[tuple[str, str], ...] = ()) -> None:
     """``command``: the CLI command that writes the same numbers, offered when a download is too
-    large to build in the server."""
+    large to build in the server; ``grids``: the grid specs as typed. Both go into the downloads,
+    with the function and parameters, so a file says what it holds and how to compute it again."""
     columns = list(result_columns(result))
     keys = tuple((c.output, c.wrt) for c in columns if isinstance(c.wrt, tuple))
-    latex = formulas(text, keys) if result.expression.inlined_size() <= 400 else {}
+    with_formulas = bool(keys) and written_size(result.expression) <= FORMULA_MAX_NODES
+    if with_formulas:
+        start_formula_workers()  # they start while the tables are drawn
     download_col, digits_col = st.columns([3, 2], vertical_alignment="bottom")
     domain = result.domain
+    described = provenance(result, grids=grids, command=command)  # heads every download
     too_large = download_button(
         download_col, "Download everything (one row per point)",
         deferred(result, lambda r: tidy_table(r, ascii_labels=True)),
         numbers=domain.size * (len(domain.names) + len(columns)), file_stem="partials", key="dl_all",
-        command=command)
+        command=command, metadata=described)
     remembered("digits", 10)
     digits = int(digits_col.number_input("Significant digits", 3, 17, key="digits",
                                          help="Downloads always carry full float64 precision."))
@@ -158,21 +164,21 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None)
         st.caption(f"{too_large} The command line streams every number to a file:")
         if command:
             st.code(command, language="bash", wrap_lines=True)
+    definitions = st.empty()
+    heads = []
     for i, column in enumerate(columns):
-        formula = latex.get((column.output, column.wrt)) if isinstance(column.wrt, tuple) else None
-        head, button = st.columns([3, 1], vertical_alignment="bottom")
+        head, button = st.columns([3, 1], vertical_alignment="center")
         with head:
-            if formula:
-                st.latex(f"{latex_label(column)} = {formula}")
-            else:
-                st.markdown(f"#### {column.label}")
+            heads.append(st.empty())
+            heads[-1].markdown(f"### {column.label}")
         wide = isinstance(result.domain, Grid) and len(result.domain.names) == 2
         numbers = domain.size + sum(domain.shape) if wide else domain.size * (len(domain.names) + 1)
         download_button(button, "Parquet" if download_format(numbers) == "parquet" else "CSV",
                         deferred(result, lambda r, i=i: column_frame(r, list(result_columns(r))[i])),
                         numbers=numbers,
                         file_stem=column.ascii_label.replace("/", "_"), key=f"dl_{i}", index=wide,
-                        command=command, width="stretch")
+                        command=command, width="stretch",
+                        metadata=with_quantity(described, result, column))
         if wide:
             names = result.domain.names
             st.caption(f"{column.label} — rows: {names[0]}, columns: {names[1]}")
@@ -190,6 +196,22 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None)
                        "everything")
             shown, config = preview_grid(preview, digits, wide)
             st.dataframe(shown, width="stretch", height=320, column_config=config)
+    if with_formulas:  # after the numbers: SymPy never delays them
+        render_formulas(formulas(text, keys), columns, heads, definitions)
+
+
+def render_formulas(found: FormulaSet, columns: list[Column], heads: list, definitions) -> None:
+    """Each column's heading becomes its formula where SymPy gave one, with the definitions the
+    formulas use shown once, above the first."""
+    shown = False
+    for column, head in zip(columns, heads, strict=True):
+        formula = found.latex.get((column.output, column.wrt)) if isinstance(column.wrt, tuple) else None
+        if formula:
+            head.markdown(formula_block(latex_label(column), formula, f"Formula of {column.label}"),
+                          unsafe_allow_html=True)
+            shown = True
+    if shown and found.where:
+        definitions.markdown(definitions_markdown(found.where), unsafe_allow_html=True)
 
 
 def _stats(values: np.ndarray, digits: int) -> str:

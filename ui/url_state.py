@@ -6,7 +6,7 @@ Keys (v=1): ``f`` function · ``mode`` grid|points · ``var.NAME`` grid spec · 
 value · ``range.NAME`` slider range "lo, hi" · ``pts.NAME`` point values "1, 2, 3" · ``wrt``
 (repeated) derivative specs · ``dtype`` · ``plot`` kind · ``show`` plotted quantity · ``axes``
 plotted variables "x, y" · ``at.NAME`` slice value · ``digits`` · ``anim`` a playing parameter
-animation "NAME, FROM, TO, FRAMES".
+animation "NAME, FROM, TO, FRAMES" · ``view`` the results view shown, tables|plot|code.
 
 A link is untrusted: this module reads strings with size caps, drops unknown keys and text that
 is not valid Unicode, and checks the link-only keys (``digits``, ``anim``) with the same strict
@@ -31,6 +31,7 @@ VERSION = "1"
 SEED_FUNCTION = "t*k + 2*t*k**2"
 SEED_GRIDS = (("t", "1, 2, 4"), ("k", "2, 3"))
 PLOT_KINDS = ("surface", "heatmap", "contour", "vectors", "line")
+VIEWS = ("tables", "plot", "code")  # the Explorer's results views; only the one shown is drawn
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 _PREFIXED = ("var", "param", "range", "pts", "at")
 MAX_KEYS = 200
@@ -69,6 +70,7 @@ class ViewState:
     at: tuple[tuple[str, str], ...] = field(default=())
     digits: str = ""
     anim: str = ""
+    view: str = "tables"
 
     def to_query(self) -> dict[str, str | list[str]]:
         """Query parameters for this view, leaving out what equals the defaults."""
@@ -83,7 +85,8 @@ class ViewState:
             q["wrt"] = list(self.wrt)
         for key, value, default in (("dtype", self.dtype, "float64"), ("plot", self.plot, "surface"),
                                     ("show", self.show, ""), ("axes", self.axes, ""),
-                                    ("digits", self.digits, ""), ("anim", self.anim, "")):
+                                    ("digits", self.digits, ""), ("anim", self.anim, ""),
+                                    ("view", self.view, "tables")):
             if value != default:
                 q[key] = value
         return q
@@ -146,6 +149,7 @@ def read_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str
         at=tuple(groups["at"]),
         digits=_digits(one("digits"), notes),
         anim=_animation(one("anim"), notes),
+        view=one("view", "tables") if one("view", "tables") in VIEWS else "tables",
     )
     return state, notes
 
@@ -202,8 +206,14 @@ def _animation(text: str, notes: list[str]) -> str:
 
 def share_url(base: str, state: ViewState) -> str:
     """``base`` is the page's URL; any query it has is replaced by the view's."""
+    return link_to(base, state.to_query())
+
+
+def link_to(base: str, query: Mapping[str, str | list[str]]) -> str:
+    """``base`` (a page's URL) with its query replaced by ``query``, encoded as share links are."""
     parts = urllib.parse.urlsplit(base or "http://localhost:8501/")
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", state.query_string(), ""))
+    text = urllib.parse.urlencode(query, doseq=True, quote_via=_quote)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", text, ""))
 
 
 def query_lists(query_params) -> dict[str, list[str]]:
