@@ -167,7 +167,7 @@ def first_partials_methods(text: str):
         T, K = np.meshgrid(*axes, indexing="ij")
         return exact(T, K)
 
-    methods["SymPy→NumPy exact"] = (sympy_numpy, lambda n: True)
+    methods["SymPy→NumPy exact"] = (sympy_numpy, lambda _n: True)
 
     def finite_differences(axes):
         T, K = np.meshgrid(*axes, indexing="ij")
@@ -179,12 +179,12 @@ def first_partials_methods(text: str):
     def f_alone(axes):
         return partials_on_grid(expression, make_grid({"t": axes[0], "k": axes[1]}), [])
 
-    methods["f alone (engine)"] = (f_alone, lambda n: True)
+    methods["f alone (engine)"] = (f_alone, lambda _n: True)
 
     def engine(axes):
         return partials_on_grid(expression, make_grid({"t": axes[0], "k": axes[1]}), ["t", "k"])
 
-    methods["Partials engine"] = (engine, lambda n: True)
+    methods["Partials engine"] = (engine, lambda _n: True)
     return methods, exact
 
 

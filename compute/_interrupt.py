@@ -20,7 +20,7 @@ def exit_quietly_on_interrupt() -> None:
         signal.signal(signal.SIGINT, _interrupted)
 
 
-def _interrupted(signum, frame) -> None:
+def _interrupted(_signum, _frame) -> None:
     try:
         os.write(2, b"error: interrupted\n")
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import math
 import os
@@ -15,7 +16,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -111,7 +112,7 @@ def run(argv: Sequence[str]) -> tuple[PartialsResult, str]:
     if args.points is not None:
         if variables:
             raise PartialsError("give either --var grids or --points, not both")
-        domain = points_from_csv(_read_points(args.points), limits)
+        domain: Domain = points_from_csv(_read_points(args.points), limits)
     else:
         if not variables:
             raise PartialsError("give at least one grid variable with --var NAME=SPEC")
@@ -199,7 +200,7 @@ def _laplacian(result: PartialsResult, output: str) -> Block:
     return lambda start, stop: np.sum([part(start, stop) for part in parts], axis=0)
 
 
-def _columns(result: PartialsResult) -> Iterator[tuple[str, object, str, str, Block]]:
+def _columns(result: PartialsResult) -> Iterator[tuple[str, tuple[str, ...] | str, str, str, Block]]:
     """``tables.result_columns`` with lazy values: (output, wrt, label, ascii label, blocks)."""
     for output, wrt, label, ascii_label in column_keys(result):
         if wrt == ():
@@ -285,7 +286,7 @@ def write_json(result: PartialsResult, write: Callable[[str], object]) -> None:
         return lambda: _write_nested(write, of, block)
 
     def partials(output: str) -> Callable[[], dict]:
-        items = []
+        items: list[tuple[str, Any]] = []
         for text, request in {r.text: r for r in result.requests}.items():
             quantity = _quantity(result, request, output)
             if isinstance(quantity, dict):
@@ -301,7 +302,7 @@ def write_json(result: PartialsResult, write: Callable[[str], object]) -> None:
     write(', "params": ' + json.dumps(result.params, allow_nan=False) + ', "value": ')
     outputs = result.outputs
     if len(outputs) == 1:
-        counts = {"value": _write_nested(write, shape, _flat(result.value()))}
+        counts: dict[str, Any] = {"value": _write_nested(write, shape, _flat(result.value()))}
         write(', "partials": ')
         counts.update(partials(outputs[0])())
     else:
@@ -378,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")
+            cast(io.TextIOWrapper, stream).reconfigure(errors="backslashreplace")
     try:
         start = time.perf_counter()
         result, fmt = run(argv)

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -27,6 +28,9 @@ from .grid import Domain, Points, bind_names
 from .limits import DEFAULT_LIMITS, Limits
 from .torch_lowering import TorchFunction
 from .tree import walk
+
+if TYPE_CHECKING:
+    from .symbolic_diff import Program
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
@@ -196,7 +200,7 @@ def symbolic_budget(size: int, partials: int) -> int:
 
 @dataclass
 class _SymbolicProgram:
-    program: object
+    program: Program
     roots: dict[tuple[str, tuple[str, ...]], int]
 
 
@@ -220,7 +224,7 @@ def _symbolic_program(expression: Expression, indices: list[tuple[str, ...]], *,
 
 _TOO_LARGE = object()
 _PROGRAM_OP_BYTES = 400  # measured: ~300 bytes per graph operation, with its hash-consing entry
-_PROGRAMS = BoundedCache(
+_PROGRAMS: BoundedCache[Any] = BoundedCache(  # a _SymbolicProgram or _TOO_LARGE
     int(os.environ.get("PARTIALS_PROGRAM_CACHE_BYTES", str(128 * 2**20))),
     lambda p: 64 if p is _TOO_LARGE else 4096 + _PROGRAM_OP_BYTES * len(p.program.graph.ops),
 )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .engine import PartialsResult, partials_on_grid
-from .grid import make_grid
+from .grid import Grid, make_grid
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ class Example:
 
 def _at(result: PartialsResult, array: np.ndarray, **coords: float) -> float:
     """The value at the grid point nearest to ``coords``."""
-    index = tuple(int(np.argmin(np.abs(result.domain.axis(n) - coords[n]))) for n in result.domain.names)
+    grid = result.domain
+    assert isinstance(grid, Grid)  # the examples are all grids
+    index = tuple(int(np.argmin(np.abs(grid.axis(n) - coords[n]))) for n in grid.names)
     return float(array[index])
 
 

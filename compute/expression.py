@@ -361,8 +361,8 @@ class TreeBuilder:
                 f"{name}() needs a comparison first, e.g. where(x > 0, x, -x)", node.args[0]
             )
         original = Call(name, tuple(b[0] for b in built))
-        values = [b[2] for b in built]
-        if all(v is not None for v in values):
+        values = [b[2] for b in built if b[2] is not None]
+        if len(values) == len(built):
             value = self._fold(lambda: fold_call(name, values), node)
             return original, Num(value), value
         return original, Call(name, tuple(b[1] for b in built)), None

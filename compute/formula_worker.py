@@ -2,6 +2,8 @@
 LaTeX string or None per key and the ``(name, expression)`` LaTeX of the definitions they use.
 Run by :mod:`compute.symbolic`, which kills it when SymPy takes too long."""
 
+from typing import Any
+
 from compute.workers import serve
 
 
@@ -9,7 +11,7 @@ def _prepare() -> None:
     import sympy  # noqa: F401 - imported before the memory cap and the first request
 
 
-def _handle(message: object) -> tuple[list[str | None], list[tuple[str, str]]] | None:
+def _handle(message: Any) -> tuple[list[str | None], list[tuple[str, str, str]]] | None:
     from compute.symbolic import formula_set_in_process
 
     try:

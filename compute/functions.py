@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class Function:
             return f"{n} argument" + ("" if n == 1 else "s")
         return f"at least {self.min_args} arguments"
 
-    def binding(self, args: tuple | list) -> dict[str, object]:
+    def binding(self, args: Sequence[Any]) -> dict[str, Any]:
         """Parameter name -> argument, for instantiating a rule or a definition."""
         return dict(zip(self.params, args, strict=True))
 
@@ -207,8 +208,9 @@ def _fold_constants(node: Node) -> Node:
         return Compare(node.op, _fold_constants(node.left), _fold_constants(node.right))
     if isinstance(node, Call):
         args = tuple(_fold_constants(a) for a in node.args)
-        if all(isinstance(a, Num) for a in args):
-            return Num(fold_call(node.func, [a.value for a in args]))
+        nums = [a for a in args if isinstance(a, Num)]
+        if len(nums) == len(args):
+            return Num(fold_call(node.func, [a.value for a in nums]))
         return Call(node.func, args)
     return node
 
@@ -235,19 +237,19 @@ def _gamma_sign(x: float) -> float:
     return 1.0 if x > 0 else 1.0 + 4.0 * math.floor(x / 2.0) - 2.0 * math.floor(x)
 
 
-def _gamma(x: np.float64) -> float:
+def _gamma(x: float) -> float:
     x = float(x)
     if x <= 0 and x == math.floor(x):  # a pole: ±inf like the torch definition
         return _gamma_sign(x) * math.inf
     return math.gamma(x)  # OverflowError past 171.6: a constant too large, like exp(710)
 
 
-def _lgamma(x: np.float64) -> float:
+def _lgamma(x: float) -> float:
     x = float(x)
     return math.inf if x <= 0 and x == math.floor(x) else math.lgamma(x)
 
 
-def _digamma(x: np.float64) -> float:
+def _digamma(x: float) -> float:
     """ψ(x) to ~1e-15: reflection for x < 0.5, recurrence up to 10, then the asymptotic series."""
     x = float(x)
     if x <= 0 and x == math.floor(x):
@@ -294,7 +296,7 @@ def _sympy_function(sp, name: str, symbol: str, value, derivative):
     numeric value: a SymPy expression ``value(sp, x)``, or the name of an mpmath function."""
     if name not in _SYMPY_CLASSES:
 
-        def fdiff(self, argindex=1):
+        def fdiff(self, argindex=1):  # noqa: ARG001 -- SymPy's signature; one argument
             return derivative(sp, self.args[0])
 
         def _eval_evalf(self, prec):
@@ -331,7 +333,7 @@ def _sympy_normcdf(sp, x):
 def _sympy_log1p(sp, x):
     """log(1 + x), printed so, whose value is mpmath's log1p: SymPy's log(1 + x) rounds 1 + x to
     its working precision first (log(1 + 1e-100) came out 0)."""
-    cls = _sympy_function(sp, "log1p", r"\log\left(1 + %s\right)", "log1p", lambda sp, a: 1 / (1 + a))
+    cls = _sympy_function(sp, "log1p", r"\log\left(1 + %s\right)", "log1p", lambda _sp, a: 1 / (1 + a))
     return cls(x)
 
 
@@ -438,7 +440,7 @@ register("where", "where(condition, a, b): a where the condition holds, else b",
          sympy=lambda sp, c, a, b: sp.Piecewise((a, c), (b, True)))
 # Used inside rules and definitions only.
 register("one_minus_square", "1 - x^2, accurate near |x| = 1", fold=lambda x: (1.0 - x) * (1.0 + x),
-         define="(1 - x)*(1 + x)", d="-2*x", sympy=lambda sp, x: 1 - x**2, autograd="rule",
+         define="(1 - x)*(1 + x)", d="-2*x", sympy=lambda _sp, x: 1 - x**2, autograd="rule",
          hidden=True)
 register("unit", "x/hypot(x, y): a component of the unit vector", params=("x", "y"),
          fold=lambda x, y: x / np.hypot(x, y), define="x/hypot(x, y)",

@@ -5,6 +5,7 @@ address space, so that a job asking for too much memory fails here, not in the s
 """
 
 import os
+from typing import Any
 
 from compute.workers import serve
 
@@ -21,7 +22,7 @@ def _prepare() -> None:
         torch.zeros(1, device="cuda")
 
 
-def _handle(message: object) -> tuple[str, object]:
+def _handle(message: Any) -> tuple[str, object]:
     from compute.errors import PartialsError, ResourceLimitError
     from compute.jobs import run_request
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from typing import Any
 
 from .derivatives import parse_derivative_spec
 from .errors import PartialsError, ResourceLimitError
 from .expression import Expression, parse_expression
-from .grid import make_grid, make_points, parse_grid_spec
+from .grid import Domain, make_grid, make_points, parse_grid_spec
 from .limits import Limits
 from .tree import walk
 from .workers import CallFailed, WorkerPool, WorkerSettings
@@ -60,7 +61,7 @@ class JobLimits:
     @classmethod
     def from_env(cls) -> JobLimits:
         """Defaults, then ``PARTIALS_JOB_<FIELD>`` environment variables (bad values ignored)."""
-        values: dict[str, float | int] = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             cast = int if f.type in ("int", int) else float
             raw = os.environ.get(f"PARTIALS_JOB_{f.name.upper()}")
@@ -80,7 +81,7 @@ def run_request(request: JobRequest, limits: Limits):
 
     expression = parse_expression(request.text, limits)
     if request.points:
-        domain = make_points(dict(request.points), limits)
+        domain: Domain = make_points(dict(request.points), limits)
     else:
         domain = make_grid(dict(request.grids), limits)
     if request.sweep:
@@ -173,10 +174,11 @@ class JobPool:
         # Waiting for a worker is not running: a burst of heavy jobs queues (each still gets its
         # full time limit once it starts) and only a long backlog turns a job away. A worker that
         # answered "limit" may be left holding memory: it is replaced, never reused.
-        status, payload = lane.call((request, limits), cpu_seconds=cpu_seconds,
+        answer = lane.call((request, limits), cpu_seconds=cpu_seconds,
                                     wall_seconds=self.limits.wall_seconds,
                                     queue_seconds=self.limits.queue_seconds,
                                     replace_if=lambda answer: answer[0] != "ok")
+        status, payload = answer
         if status == "ok":
             return payload
         if status == "limit":

@@ -25,7 +25,7 @@ def jacobian_bytes(points: int) -> int:
     return 16 * points * points
 
 
-def _tensors(names: tuple[str, str], t_values: Sequence[float], k_values: Sequence[float]):
+def _tensors(t_values: Sequence[float], k_values: Sequence[float]):
     t = torch.tensor(list(t_values), dtype=torch.float64)
     k = torch.tensor(list(k_values), dtype=torch.float64)
     return t, k
@@ -35,7 +35,7 @@ def summed_backward(text: str, names: tuple[str, str], t_values: Sequence[float]
                     k_values: Sequence[float]) -> np.ndarray:
     """∂f/∂(second variable) the way backward computes it: summed over the first variable."""
     function = TorchFunction(parse_expression(text))
-    t, k = _tensors(names, t_values, k_values)
+    t, k = _tensors(t_values, k_values)
     k.requires_grad_(True)
     T, K = torch.meshgrid(t, k, indexing="ij")
     out = next(iter(function({names[0]: T, names[1]: K}).values()))
@@ -50,7 +50,7 @@ def jacobian_filter(text: str, names: tuple[str, str], t_values: Sequence[float]
     if len(t_values) * len(k_values) > MAX_JACOBIAN_POINTS:
         raise ValueError("the N×N Jacobian is only run on tiny grids")
     function = TorchFunction(parse_expression(text))
-    t, k = _tensors(names, t_values, k_values)
+    t, k = _tensors(t_values, k_values)
     T, K = torch.meshgrid(t, k, indexing="ij")
 
     def f(a, b):

@@ -35,7 +35,7 @@ def rule_backed(fn: Function, forward: Callable[..., Tensor],
             return forward(*args)
 
         @staticmethod
-        def setup_context(ctx, inputs, output) -> None:
+        def setup_context(ctx, inputs, output) -> None:  # noqa: ARG004 -- torch's signature
             ctx.save_for_backward(*inputs)
 
         @staticmethod

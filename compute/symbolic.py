@@ -105,7 +105,7 @@ class Named(sp.Symbol):
     A class of its own, so a definition never equals a free name it shadows (``x = x + 1`` is
     valid); real, like the free names, so derivatives of ``abs`` and ``sign`` stay readable."""
 
-    def _latex(self, printer) -> str:  # SymPy's printers call this for the class
+    def _latex(self, printer) -> str:  # noqa: ARG002 -- SymPy's printers call this for the class
         base, _, wrt = self.name.partition(";")
         return partial_latex(base, wrt.split(",") if wrt else ())
 
@@ -251,7 +251,7 @@ def _too_large(expr: sp.Expr) -> bool:
 def formula_set_in_process(text: str, keys: Sequence[FormulaKey]) -> FormulaSet:
     keys = list(keys)
     expression = parse_expression(text)
-    none = {key: None for key in keys}
+    none: dict[FormulaKey, str | None] = dict.fromkeys(keys)
     if written_size(expression) > MAX_SYMBOLIC_NODES * 4:
         return FormulaSet(none)
     try:

@@ -19,7 +19,8 @@ taken contributes a structural 0, never 0·∞.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import torch
 
@@ -320,8 +321,9 @@ _BINARY = {
     "pow": lambda a, b: a**b,
 }
 # The same kernels as _BINARY, able to write straight into a result buffer (``out=``).
-_BINARY_OUT = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
-               "pow": torch.pow}
+_BINARY_OUT: dict[str, Callable[..., torch.Tensor]] = {
+    "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
+}
 _COMPARE = {"<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge}
 
 
@@ -372,7 +374,7 @@ class Program:
             return value if isinstance(value, torch.Tensor) else torch.tensor(
                 value, dtype=dtype, device=device)
 
-        values: dict[int, object] = {}
+        values: dict[int, Any] = {}
         written: set[int] = set()
         ops = self.graph.ops
         for step, i in enumerate(self.order):
@@ -388,10 +390,10 @@ class Program:
                 a, b = values[op[1]], values[op[2]]
                 if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
                     a = tensor(a)  # IEEE semantics: 1/0 is inf, not an error
-                target = out.get(i)
-                if (target is not None and isinstance(a, torch.Tensor) and a.device == target.device
+                buffer = out.get(i)
+                if (buffer is not None and isinstance(a, torch.Tensor) and a.device == buffer.device
                         and _fills(a, b, shape)):
-                    values[i] = _BINARY_OUT[kind](a, b, out=target)
+                    values[i] = _BINARY_OUT[kind](a, b, out=buffer)
                     written.add(i)
                 else:
                     values[i] = _BINARY[kind](a, b)

@@ -47,12 +47,11 @@ def wide_table(result: PartialsResult, column: Column) -> pd.DataFrame:
     if not isinstance(grid, Grid) or len(grid.names) != 2:
         raise ValueError("a wide table needs a grid of exactly two variables")
     (row_name, rows), (col_name, cols) = grid.axes
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         column.values.reshape(grid.shape),
         index=pd.Index(rows, name=row_name),
         columns=pd.Index(cols, name=col_name),
     )
-    return frame
 
 
 def tidy_table(result: PartialsResult, *, ascii_labels: bool = False) -> pd.DataFrame:

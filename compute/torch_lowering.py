@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import torch
 
@@ -29,7 +30,7 @@ Op = Callable[..., Tensor]
 
 
 def _resolve(path: str) -> Op:
-    target = torch
+    target: Any = torch
     for part in path.split(".")[1:]:
         target = getattr(target, part)
     return target
@@ -42,10 +43,11 @@ def raw_op(name: str) -> Op:
     fn = REGISTRY[name]
     if fn.torch is None:
         definition, params = fn.define, fn.params
+        assert definition is not None  # the registry checks: a torch callable or a definition
 
         def defined(*args: Tensor) -> Tensor:
-            return evaluate(definition, dict(zip(params, args, strict=True)), raw_op,
-                            _dtype(args), mask=False)
+            return cast(Tensor, evaluate(definition, dict(zip(params, args, strict=True)), raw_op,
+                                         _dtype(args), mask=False))
 
         defined.__name__ = name
         return defined
@@ -62,9 +64,11 @@ def torch_op(name: str) -> Op:
     if fn.torch is not None:
         return raw_op(name)
     definition, params = fn.define, fn.params
+    assert definition is not None  # the registry checks: a torch callable or a definition
 
     def defined(*args: Tensor) -> Tensor:
-        return evaluate(definition, dict(zip(params, args, strict=True)), torch_op, _dtype(args))
+        return cast(Tensor, evaluate(definition, dict(zip(params, args, strict=True)), torch_op,
+                                     _dtype(args)))
 
     defined.__name__ = name
     return defined
@@ -228,7 +232,8 @@ def _binary(op: str, a: Scalar, b: Scalar) -> Scalar:
     if op == "/":
         return a / b  # at least one side is a tensor (constants are folded): IEEE, no raise
     if op == "**":
-        return torch.pow(a, b)  # a constant exponent stays a float: no log(base) term
+        # A constant exponent stays a float: no log(base) term.
+        return torch.pow(a, b) if isinstance(a, Tensor) else torch.pow(a, cast(Tensor, b))
     raise TypeError(op)  # pragma: no cover
 
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .wire import decode, encode
 
@@ -61,15 +62,19 @@ class WorkerProcess:
             [sys.executable, "-m", settings.module], cwd=_ROOT, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
-        _widen_pipe(self.process.stdout.fileno())
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None  # both are pipes (PIPE above)
+        assert stdout is not None
+        self._stdin, self._stdout = stdin, stdout
+        _widen_pipe(stdout.fileno())
         if self.receive(time.monotonic() + settings.start_seconds) != "ready":
             self.kill()
             raise OSError(f"a worker ({settings.module}) did not start")
 
     def send(self, message: object) -> None:
         for frame in encode(message):
-            self.process.stdin.write(frame)
-        self.process.stdin.flush()
+            self._stdin.write(frame)
+        self._stdin.flush()
 
     def receive(self, deadline: float, over_budget: Callable[[], bool] | None = None) -> object:
         """The next message, or None when the deadline passes, ``over_budget()`` turns true
@@ -85,7 +90,7 @@ class WorkerProcess:
 
     def _read(self, n: int, deadline: float, over_budget: Callable[[], bool] | None = None
               ) -> bytearray | None:
-        fd = self.process.stdout.fileno()
+        fd = self._stdout.fileno()
         buffer = bytearray(n)
         view, got = memoryview(buffer), 0
         while got < n:
@@ -118,7 +123,7 @@ class WorkerProcess:
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(timeout=10)
-        for stream in (self.process.stdin, self.process.stdout):
+        for stream in (self._stdin, self._stdout):
             stream.close()
 
 
@@ -210,7 +215,7 @@ class WorkerPool:
         self._replenish()
 
     def call(self, message: object, *, cpu_seconds: float | None, wall_seconds: float,
-             queue_seconds: float, replace_if: Callable[[object], bool] = lambda _: False) -> object:
+             queue_seconds: float, replace_if: Callable[[Any], bool] = lambda _: False) -> Any:
         """The worker's answer; :class:`CallFailed` when there is none. The worker is replaced
         (not reused) after a failure, or when ``replace_if(answer)`` says its state is suspect."""
         worker = self._acquire(time.monotonic() + queue_seconds)
@@ -222,6 +227,7 @@ class WorkerPool:
             deadline, over_budget = time.monotonic() + min(budget, wall_seconds), None
         else:
             deadline = time.monotonic() + wall_seconds
+            assert cpu_seconds is not None  # else started_cpu is None
 
             def over_budget() -> bool:
                 used = worker.cpu_seconds()

@@ -13,4 +13,5 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 .venv/bin/ruff check .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

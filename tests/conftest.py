@@ -6,13 +6,30 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+
 ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["browser"]  # real-browser fixtures: streamlit server + Debian's Chromium
+
+
+def open_app(page: str = "pages/explorer.py", **query: str | list[str]) -> AppTest:
+    """A new AppTest session of app.py on a link with these keys; a ``page`` other than the
+    Explorer is opened directly, as a link to that page would."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    if page != "pages/explorer.py":
+        at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
 
 
 def sympy_reference(

@@ -7,19 +7,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import open_app
 from ui import compute_cache
 from ui.compute_cache import clear_results
 from ui.explorer import VIEW_LABELS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SEED_DK = [["9", "13"], ["18", "26"], ["36", "52"]]
-
-
-def open_app(**query: str | list[str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 def tables(at: AppTest) -> dict[str, list[list[str]]]:
@@ -33,9 +27,8 @@ def tidy(at: AppTest) -> list[dict[str, str]]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache() -> None:
     clear_results()
-    yield
 
 
 def test_default_page_shows_the_seed_example() -> None:
@@ -111,31 +104,44 @@ def test_only_the_open_view_is_drawn_and_it_travels_in_the_link() -> None:
     """Tables, Plot and torch code are tabs that draw only the open one: a hidden 3-D surface
     (Plotly's script and WebGL in a fresh browser) no longer delays a link's first table."""
     at = open_app()
-    assert at.session_state["view"] == VIEW_LABELS["tables"] and "view" not in at.query_params
-    assert at.table and not at.get("plotly_chart") and not any("torch.func" in c.value for c in at.code)
+    assert at.session_state["view"] == VIEW_LABELS["tables"]
+    assert "view" not in at.query_params
+    assert at.table
+    assert not at.get("plotly_chart")
+    assert not any("torch.func" in c.value for c in at.code)
     open_view(at, "plot")
     assert not at.exception
-    assert at.get("plotly_chart") and not at.table and not at.dataframe
+    assert at.get("plotly_chart")
+    assert not at.table
+    assert not at.dataframe
     assert at.query_params["view"] == "plot"
     link = dict(at.query_params)
     other = open_app(**link)  # a fresh session opens the link on the same tab
-    assert other.session_state["view"] == VIEW_LABELS["plot"] and other.get("plotly_chart")
+    assert other.session_state["view"] == VIEW_LABELS["plot"]
+    assert other.get("plotly_chart")
     open_view(other, "code")
-    assert any("torch.func" in c.value for c in other.code) and not other.get("plotly_chart")
+    assert any("torch.func" in c.value for c in other.code)
+    assert not other.get("plotly_chart")
     assert "view=code" in next(c.value for c in other.code if c.value.startswith("http"))
     open_view(other, "tables")
-    assert "view" not in other.query_params and tables(other)["∂f/∂k"] == SEED_DK
+    assert "view" not in other.query_params
+    assert tables(other)["∂f/∂k"] == SEED_DK
     for bad in ("Plot", "surface", "", "x" * 300):
         odd = open_app(f="x*y", **{"var.x": "1, 2", "var.y": "3"}, view=bad)
-        assert not odd.exception and odd.table and odd.session_state["view"] == VIEW_LABELS["tables"]
+        assert not odd.exception
+        assert odd.table
+        assert odd.session_state["view"] == VIEW_LABELS["tables"]
 
 
 def test_the_open_view_survives_an_error_and_a_new_function() -> None:
     at = open_view(open_app(), "plot")
     at.text_area(key="fn").set_value("t*").run()  # no results: no tabs
-    assert at.error and not at.get("plotly_chart")
+    assert at.error
+    assert not at.get("plotly_chart")
     at.text_area(key="fn").set_value("t*k**3").run()
-    assert not at.exception and at.get("plotly_chart") and at.query_params["view"] == "plot"
+    assert not at.exception
+    assert at.get("plotly_chart")
+    assert at.query_params["view"] == "plot"
 
 
 @pytest.mark.parametrize(
@@ -164,8 +170,9 @@ def test_points_mode_from_the_table() -> None:
     assert not at.exception
     rows = tidy(at)
     dk = [r for t in rows for r in t if "∂f/∂k" in r]
-    assert dk and all(float(r["∂f/∂k"].replace("-", "-")) == float(r["t"]) * (1 + 4 * float(r["k"]))
-                      for r in dk)
+    assert dk
+    for r in dk:
+        assert float(r["∂f/∂k"]) == float(r["t"]) * (1 + 4 * float(r["k"])), r
 
 
 def test_view_options_do_not_recompute(monkeypatch) -> None:
@@ -191,7 +198,8 @@ def test_view_options_do_not_recompute(monkeypatch) -> None:
 def test_code_export_is_shown() -> None:
     at = open_view(open_app(), "code")
     code = [c.value for c in at.code if "torch.func" in c.value]
-    assert code and "vmap(grad(f, argnums=1))" in code[0]
+    assert code
+    assert "vmap(grad(f, argnums=1))" in code[0]
 
 
 def test_a_large_table_previews_numbers_with_short_grid_headers() -> None:

@@ -60,7 +60,8 @@ def test_share_link_reproduces_the_view_in_a_new_browser(browser, page, server_u
     page.get_by_role("button", name="Share").click()
     link = page.locator("[data-testid='stPopoverBody'] code").inner_text(timeout=30_000)
     link = re.sub(r"\s+", "", link)
-    assert link.startswith(server_url) and "f=x*exp(-y*a)" in urllib.parse.unquote(link)
+    assert link.startswith(server_url)
+    assert "f=x*exp(-y*a)" in urllib.parse.unquote(link)
     before = [table_rows(page, i) for i in range(3)]
 
     fresh = browser.new_context(viewport={"width": 1400, "height": 2200})

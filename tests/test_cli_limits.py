@@ -29,7 +29,8 @@ def one_error_line(proc: subprocess.CompletedProcess, code: int, *words: str) ->
     assert proc.returncode == code, proc.stderr
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: "), proc.stderr
     assert "Traceback" not in proc.stderr
     for word in words:
         assert word in lines[0], lines[0]
@@ -151,7 +152,8 @@ def test_table_is_refused_for_big_results_before_computing() -> None:
     one_error_line(proc, 3, "--format csv", "summary")
     assert time.perf_counter() - start < 10
     small = run_cli("x*y", "--var", "x=1,2", "--var", "y=3,4,5", "--format", "table")
-    assert small.returncode == 0 and "f\ny" in small.stdout
+    assert small.returncode == 0
+    assert "f\ny" in small.stdout
 
 
 # --- 2. input is read bounded ----------------------------------------------------------------
@@ -311,7 +313,8 @@ def test_repeated_specs_reach_the_engine_once(monkeypatch) -> None:
     result, _ = cli.run([*base] + ["--wrt", "x,y"] * 200 + ["--wrt", "x"] + ["--wrt", "x,y"] * 5)
     assert seen[-1] == ["x,y", "x"]
     result, _ = cli.run([*base, *(f"--wrt={s}" for s in SPELLINGS)])
-    assert seen[-1] == SPELLINGS and len(set(SPELLINGS)) == 200
+    assert seen[-1] == SPELLINGS
+    assert len(set(SPELLINGS)) == 200
     assert list(result.partials) == [("f", ("x", "y"))]  # 200 spellings, one partial computed
 
 
@@ -373,7 +376,8 @@ def test_cells_must_be_plain_ascii_decimal_numbers(cell: str) -> None:
     with pytest.raises(PartialsError) as info:
         points_from_csv(f"x,y\n1,2\n3,\"{cell}\"\n")
     message = str(info.value)
-    assert "line 3" in message and "column 'y'" in message
+    assert "line 3" in message
+    assert "column 'y'" in message
     if cell.strip():
         assert "is not a number" in message
 

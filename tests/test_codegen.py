@@ -268,7 +268,8 @@ def test_template_names_are_exercised() -> None:
     assert {"torch", "grad", "vmap", "points", "shape", "stable", "arg", "axis", "print", "csv_table",
             "float", "open", "forward", "ctx"} <= names
     assert all(not keyword.iskeyword(n) for n in names)  # keywords are no accepted names
-    assert not accepted("_") and not accepted("lambda")
+    assert not accepted("_")
+    assert not accepted("lambda")
     assert all(accepted(n) for n in ("match", "case", "type", "print", "f_u"))
 
 
@@ -297,7 +298,9 @@ def test_large_point_sets_are_read_from_the_csv_the_page_offers(printed) -> None
     job = JOBS["large-points"]
     assert reads_points_file(job.domain)
     assert len(job.code) < 3000, len(job.code)
-    assert "'points.csv'" in job.code and "'x'" in job.code and "'print'" in job.code
+    assert "'points.csv'" in job.code
+    assert "'x'" in job.code
+    assert "'print'" in job.code
     assert set(job.files) == {"points.csv"}
     custom = torch_snippet(parse_expression(job.text), job.domain, {}, [], points_file="my data.csv")
     assert "'my data.csv'" in custom
@@ -308,7 +311,8 @@ def test_small_point_sets_are_written_into_the_code() -> None:
     points = make_points({"x": [0.5, 1.5, -2.0], "y": [1.0, 0.0, 3.0]})
     assert not reads_points_file(points)
     code = torch_snippet(parse_expression("x*exp(-y)"), points, {}, [("x",)])
-    assert "open(" not in code and "-2.0" in code
+    assert "open(" not in code
+    assert "-2.0" in code
 
 
 def test_points_csv_round_trips_exactly() -> None:
@@ -334,7 +338,8 @@ def test_large_grids_stay_compact() -> None:
 def test_code_over_the_budget_is_not_shown() -> None:
     assert too_long_to_show("x" * SNIPPET_BUDGET) is None
     message = too_long_to_show("x" * (SNIPPET_BUDGET + 1))
-    assert message and "download" in message
+    assert message
+    assert "download" in message
 
 
 def _code_tab_with_points(size: int, budget: int) -> None:  # an AppTest script: imports inside
@@ -355,13 +360,17 @@ def test_the_code_tab_shows_the_views_dtype_and_offers_the_points_file() -> None
                                default_timeout=60).run()
     assert not at.exception
     [code] = at.code
-    assert "torch.set_default_dtype(torch.float32)" in code.value and "'points.csv'" in code.value
+    assert "torch.set_default_dtype(torch.float32)" in code.value
+    assert "'points.csv'" in code.value
     assert "points.csv" in at.info[0].value
     assert [b.label for b in at.get("download_button")] == ["Download points.csv"]
 
     small = AppTest.from_function(_code_tab_with_points, args=(3, SNIPPET_BUDGET), default_timeout=60).run()
-    assert not small.info and not small.get("download_button") and "open(" not in small.code[0].value
+    assert not small.info
+    assert not small.get("download_button")
+    assert "open(" not in small.code[0].value
 
     over = AppTest.from_function(_code_tab_with_points, args=(3, 100), default_timeout=60).run()
-    assert not over.code and "too long to show" in over.warning[0].value
+    assert not over.code
+    assert "too long to show" in over.warning[0].value
     assert [b.label for b in over.get("download_button")] == ["Download the code (partials_torch.py)"]

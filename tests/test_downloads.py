@@ -82,7 +82,8 @@ def test_a_mid_sized_result_downloads_as_parquet() -> None:
     at.run()
     assert not at.exception
     everything = next(b for b in at.get("download_button") if "Download everything" in b.label)
-    assert "Parquet" in everything.label and not everything.proto.disabled  # 490,000 × 4 numbers
+    assert "Parquet" in everything.label
+    assert not everything.proto.disabled
     clear_results()
 
 
@@ -100,7 +101,8 @@ def test_an_upload_is_parsed_once_however_often_the_page_reruns(monkeypatch) -> 
     for _ in range(5):
         assert ui_inputs.uploaded_points(data) is first
     assert len(calls) == 1
-    assert first[0][0] == "x" and first[1][1][7] == 1.0
+    assert first[0][0] == "x"
+    assert first[1][1][7] == 1.0
 
 
 # --- Downloads say what they hold and read back exactly (issue 9, item 8) ---------------------
@@ -187,7 +189,8 @@ def test_parquet_carries_the_same_description_in_its_schema(monkeypatch) -> None
     meta = json.loads(table.schema.metadata[b"partials"])
     assert meta["function"] == "a*t*k + 2*t*k**2"
     assert meta["grid"] == {"t": "linspace(0.1, 0.5, 5)", "k": "0.12, 2, 3"}
-    assert meta["parameters"] == {"a": 0.12} and meta["dtype"] == "float64"
+    assert meta["parameters"] == {"a": 0.12}
+    assert meta["dtype"] == "float64"
     assert (meta["quantity"], meta["rows"], meta["columns"]) == ("∂f/∂k", "t", "k")
     frame = table.to_pandas()
     assert list(frame.columns) == ["t \\ k", "0.12", "2", "3"]
@@ -201,7 +204,8 @@ def test_a_points_download_records_its_points_and_parameters(monkeypatch) -> Non
     calls, _ = _downloads(monkeypatch, {"f": "x*y*b", "mode": "points", "pts.x": "1,2.5",
                                         "pts.y": "0.1,4", "param.b": "3", "wrt": ["x"]})
     text = _file(calls["dl_1"]).decode("utf-8")
-    assert "# points: 2 rows of x, y" in text and "# parameter: b = 3" in text
+    assert "# points: 2 rows of x, y" in text
+    assert "# parameter: b = 3" in text
     back = pd.read_csv(io.StringIO(text), comment="#")
     assert list(back.columns) == ["x", "y", "∂f/∂x"]
     np.testing.assert_array_equal(back["∂f/∂x"].to_numpy(), [0.30000000000000004, 12.0])

@@ -89,13 +89,15 @@ def test_black_scholes_formulas_read_in_terms_of_d1_and_d2_each_defined_once() -
         assert latex == formula_latex(chain.formula(*key))  # what is shown is what was checked
         assert r"\log" not in latex, f"d1 is inlined into {key}: {latex}"
         assert len(latex) < 400, f"{key} is {len(latex)} characters: {latex}"
-    assert "d_{1}" in found.latex[("C", ("S",))] and "N_{1}" in found.latex[("C", ("S",))]
+    assert "d_{1}" in found.latex[("C", ("S",))]
+    assert "N_{1}" in found.latex[("C", ("S",))]
     # as the README quotes it: N1 − √2 K exp(−d2²/2) e^(−rT)/(2√π S √T σ) + …
     assert found.latex[("C", ("S",))].startswith(
         r"N_{1} - \frac{\sqrt{2} K \exp\left(- \frac{d_{2}^{2}}{2}\right)}{2 \sqrt{\pi} S \sqrt{T} \sigma} "
         r"e^{- T r} + ")
     names = [plain for _, _, plain in found.where]
-    assert names[:4] == ["d1", "d2", "N1", "N2"] and len(names) == len(set(names))
+    assert names[:4] == ["d1", "d2", "N1", "N2"]
+    assert len(names) == len(set(names))
     assert set(names[4:]) == {"∂d1/∂sigma", "∂d1/∂T"}  # long partials of d1, each defined once
     (d1,) = [rhs for lhs, rhs, _ in found.where if lhs == "d_{1}"]
     assert r"\log" in d1

@@ -31,7 +31,9 @@ TINY = 1e-300  # below this, float64 holds too few digits for a relative bound (
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_every_entry_is_complete(name: str) -> None:
     fn = REGISTRY[name]
-    assert fn.summary and callable(fn.fold) and callable(fn.sympy)
+    assert fn.summary
+    assert callable(fn.fold)
+    assert callable(fn.sympy)
     assert (fn.torch is None) != (fn.define is None)
     assert len(fn.partials) == len(fn.params) == fn.min_args
     assert fn.autograd in ("native", "rule")
@@ -116,8 +118,9 @@ def test_every_function_is_exact_in_every_engine_at_ordinary_and_extreme_argumen
     where float64 itself runs out of digits); where it is not finite, neither is the engine's.
     Outside the function's real domain (its value not real: log(-2), acosh(0.5)) the engines must
     still agree with each other."""
-    assert name in STORED and STORED[name]["signature"] == sweep.signature(name), (
-        f"no current SymPy reference for {name}: run .venv/bin/python tests/function_sweep.py {name}")
+    stale = f"no current SymPy reference for {name}: run .venv/bin/python tests/function_sweep.py {name}"
+    assert name in STORED, stale
+    assert STORED[name]["signature"] == sweep.signature(name), stale
     text, _, variables, specs = sweep.case(name)
     domain = make_points(variables)
     results = {m: partials_on_grid(text, domain, specs, method=m) for m in METHODS}

@@ -40,7 +40,8 @@ def pool():
 def test_small_jobs_take_the_quick_lane_not_the_servers_thread(pool) -> None:
     assert estimate_cost(SMALL, LIMITS) < pool.limits.quick_cost
     assert run_job(SMALL, LIMITS, pool).partial("k").tolist() == [[9, 13], [18, 26], [36, 52]]
-    assert pool.quick.worker_pids() and not pool.heavy.worker_pids()
+    assert pool.quick.worker_pids()
+    assert not pool.heavy.worker_pids()
 
 
 def test_a_runaway_job_is_stopped_at_the_time_limit_and_the_next_job_works(pool) -> None:

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import open_app, tables
-from test_pages import run_page
+from test_app import tables
 
 from compute import PartialsError, parse_constant, parse_expression
 from compute.grid import parse_grid_spec
 from compute.numbers import parse_count, parse_number
+from conftest import open_app
 from ui.compute_cache import APP_LIMITS, clear_results
 from ui.inputs import MAX_PARAMETER, default_range, slider_range
 from ui.url_state import LINK_SAFE_CHARS, MAX_VALUE_CHARS, check_parameter, read_query
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache() -> None:
     clear_results()
-    yield
 
 
 def messages(at: AppTest) -> str:
@@ -33,8 +32,7 @@ def messages(at: AppTest) -> str:
     return text.replace("**", "")
 
 
-def compare(**query) -> AppTest:
-    return run_page("pages/compare.py", **query)
+COMPARE_PAGE = "pages/compare.py"
 
 
 # --- the examples from issue 14, item 5: each crashed the page before ---------------------------
@@ -61,11 +59,14 @@ def test_a_refused_link_value_computes_nothing_until_the_user_sets_one() -> None
     """No results with a stand-in value the link did not ask for; the message stays across
     reruns until the user gives the parameter a value."""
     at = open_app(**{**LINK, "param.a": "1e308"})
-    assert "from the link" in messages(at) and not at.table
+    assert "from the link" in messages(at)
+    assert not at.table
     at.text_area(key="fn").set_value("a*x*y ").run()
-    assert "from the link" in messages(at) and not at.table
+    assert "from the link" in messages(at)
+    assert not at.table
     at.number_input(key="param.a").set_value(3.0).run()
-    assert not at.exception and "from the link" not in messages(at)
+    assert not at.exception
+    assert "from the link" not in messages(at)
     assert tables(at)["∂f/∂x"] == [["3", "6"], ["3", "6"]]  # a·y at a = 3, y = 1, 2
 
 
@@ -75,7 +76,8 @@ def test_a_repeated_grid_value_typed_on_the_explorer() -> None:
     assert not at.exception, at.exception
     assert "Grid for y: the grid repeats the value 3" in messages(at)
     at.text_input(key="var.y").set_value("3, 4").run()  # fixed: results again
-    assert not at.exception and not at.error
+    assert not at.exception
+    assert not at.error
     assert at.table
 
 
@@ -83,9 +85,10 @@ def test_a_repeated_grid_value_typed_on_the_explorer() -> None:
 def test_a_repeated_grid_value_on_compare(typed: bool) -> None:
     query = {"fa": "a*x*y", "var.x": "0, 1", "var.y": "3, 4" if typed else "3,3", "pa.a": "1",
              "pb.a": "2", "wrt": "x"}
-    at = compare(**query)
+    at = open_app(COMPARE_PAGE, **query)
     if typed:
-        assert not at.exception and not at.error
+        assert not at.exception
+        assert not at.error
         at.text_input(key="cmp.var.y").set_value("3, 3").run()
     assert not at.exception, at.exception
     assert "Grid for y: the grid repeats the value 3 — grid values must be distinct" in messages(at)
@@ -97,10 +100,12 @@ def test_a_typed_range_too_narrow_or_too_wide_for_a_slider() -> None:
                         ("-1e308, 1e308", "±1e+300"), ("0, 1e999", "too large"), ("2, 1", "low < high")):
         at.text_input(key="range.a").set_value(text).run()
         assert not at.exception, (text, at.exception)
-        assert "Range of a:" in messages(at) and words in messages(at), (text, messages(at))
+        assert "Range of a:" in messages(at), (text, messages(at))
+        assert words in messages(at), (text, messages(at))
         assert at.table  # the parameter keeps its value: results as before
     at.text_input(key="range.a").set_value("0, 4").run()
-    assert not at.exception and not at.error
+    assert not at.exception
+    assert not at.error
     assert at.slider(key="slider.a").max == 4
 
 
@@ -113,9 +118,12 @@ def test_a_typed_huge_parameter_value_is_a_message_next_to_it() -> None:
             assert "too large for a parameter" in messages(at)
             assert not at.table  # nothing runs with the bad value
         else:
-            assert not at.error and at.table
+            assert not at.error
+            assert at.table
     at.slider(key="slider.a").set_value(0.5).run()
-    assert not at.exception and not at.error and at.table
+    assert not at.exception
+    assert not at.error
+    assert at.table
 
 
 # --- the share link leaves a large points table out, and says so ------------------------------
@@ -126,7 +134,8 @@ def test_a_points_table_the_link_cannot_carry_is_named(rows: int) -> None:
     values = ", ".join(str(i) for i in range(rows))
     at = open_app(f="x*y", mode="points", wrt="x", **{"pts.x": values, "pts.y": values})
     _no_crash(at)
-    assert not at.error and at.table
+    assert not at.error
+    assert at.table
     captions = " ".join(c.value for c in at.caption)
     if rows <= 200:
         assert at.query_params["pts.x"].startswith("0.0, 1.0, ")
@@ -142,7 +151,8 @@ def test_three_columns_of_points_travel_and_a_long_link_is_flagged() -> None:
                for k, n in enumerate("wxyz")}
     at = open_app(f="w*x*y*z", mode="points", wrt="x", **columns)
     _no_crash(at)
-    assert not at.error and at.table
+    assert not at.error
+    assert at.table
     assert all(at.query_params[key] == value for key, value in columns.items())  # all four
     link = next(c.value for c in at.code if c.value.startswith("http"))
     assert len(link) > LINK_SAFE_CHARS
@@ -187,8 +197,11 @@ def test_counts_and_numbers_that_are_fine() -> None:
                                    1e15 + 0.5])
 def test_the_default_range_is_always_a_working_slider(value: float) -> None:
     lo, hi, step = slider_range(default_range(value), value)
-    assert lo <= value <= hi and lo < hi
-    assert 0 < step < float("inf") and lo + step > lo and hi - step < hi
+    assert lo <= value <= hi
+    assert lo < hi
+    assert 0 < step < float("inf")
+    assert lo + step > lo
+    assert hi - step < hi
 
 
 @pytest.mark.parametrize("spec", ["3, 3", "1, 2, 1", "linspace(1, 1, 3)", "linspace(0, 1e-321, 1000)",
@@ -221,8 +234,11 @@ def test_read_query_drops_what_is_not_text_and_checks_link_only_keys() -> None:
                        + state.at], *state.wrt, state.mode, state.dtype, state.plot, state.show,
                      state.axes, state.digits, state.anim, state.view, *notes):
             text.encode("utf-8")  # what reaches a widget or a message is always valid text
-        assert state.digits == "" and state.anim == ""
-        assert state.mode == "grid" and state.dtype == "float64" and state.plot == "surface"
+        assert state.digits == ""
+        assert state.anim == ""
+        assert state.mode == "grid"
+        assert state.dtype == "float64"
+        assert state.plot == "surface"
         assert state.view == "tables"
         if bad:
             assert any("'digits' in the link" in n for n in notes)
@@ -230,7 +246,8 @@ def test_read_query_drops_what_is_not_text_and_checks_link_only_keys() -> None:
     assert (state.digits, state.anim, notes) == ("6", "a, 0.0, 6.283185307179586, 7", [])
     for anim in ("a, 0, 1, 1", "a, 0, 1, 61", "a, 1, 1, 5", "a, 0, 1e308, 5", "a, nan, 1, 5"):
         state, notes = read_query({"f": ["x"], "anim": [anim]})
-        assert state.anim == "" and "'anim' in the link" in notes[0], anim
+        assert state.anim == "", anim
+        assert "'anim' in the link" in notes[0], anim
 
 
 # --- the sweep: every link key, every typed input, a battery of hostile values ---------------
@@ -312,16 +329,16 @@ def test_hostile_link_values_on_the_explorer(bad: str) -> None:
 
 @pytest.mark.parametrize("bad", HOSTILE, ids=IDS)
 def test_hostile_link_values_on_compare(bad: str) -> None:
-    at = compare(**{"fa": "a*x*y", "var.x": "0, 1", "var.y": bad, "pa.a": bad, "pb.a": bad,
+    at = open_app(COMPARE_PAGE, **{"fa": "a*x*y", "var.x": "0, 1", "var.y": bad, "pa.a": bad, "pb.a": bad,
                     "wrt": [bad, "x"]})
     _no_crash(at)
     shown = messages(at)
     assert ("Grid for y:" in shown) == _refused(_grid, bad)
     assert ("a from the link:" in shown) == _refused(_parameter, bad)
-    at = compare(**{"fa": "a*x*y", "fb": bad, "var.x": "0, 1", "var.y": "1, 2", "pa.a": "1"})
+    at = open_app(COMPARE_PAGE, **{"fa": "a*x*y", "fb": bad, "var.x": "0, 1", "var.y": "1, 2", "pa.a": "1"})
     _no_crash(at)
     assert ("Function B" in messages(at)) == (bool(bad) and _refused(_function, bad))
-    at = compare(fa=bad, **{"var.x": bad})
+    at = open_app(COMPARE_PAGE, fa=bad, **{"var.x": bad})
     _no_crash(at)
 
 
@@ -343,7 +360,7 @@ def test_hostile_typed_values_on_the_explorer() -> None:
 
 
 def test_hostile_typed_values_on_compare() -> None:
-    at = compare(**{"fa": "a*x*y", "var.x": "0, 1", "var.y": "1, 2", "pa.a": "1", "pb.a": "2"})
+    at = open_app(COMPARE_PAGE, **{"fa": "a*x*y", "var.x": "0, 1", "var.y": "1, 2", "pa.a": "1", "pb.a": "2"})
     for bad in HOSTILE:
         at.text_input(key="cmp.var.y").set_value(bad).run()
         _no_crash(at)

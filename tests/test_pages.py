@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from compute.examples import EXAMPLES, example
+from conftest import open_app
 from ui.compute_cache import clear_results
 from ui.gallery import example_state
 from ui.url_state import as_lists
@@ -21,23 +22,13 @@ PAGES = ["pages/explorer.py", "pages/gallery.py", "pages/compare.py", "pages/gui
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache() -> None:
     clear_results()
-    yield
-
-
-def run_page(page: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    if page != "pages/explorer.py":
-        at.switch_page(page)  # opened directly, as a link to that page would
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_without_an_exception(page: str) -> None:
-    at = run_page(page)
+    at = open_app(page)
     assert not at.exception
     assert not at.error
 
@@ -46,7 +37,7 @@ def test_every_page_runs_without_an_exception(page: str) -> None:
 def test_every_gallery_example_shows_its_stated_fact(ex) -> None:
     shown, expected, holds = ex.verify()
     assert holds, f"{ex.slug}: engine gives {shown}, the card states {expected}"
-    at = run_page("pages/explorer.py", **example_state(ex).to_query())
+    at = open_app("pages/explorer.py", **example_state(ex).to_query())
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.text_area(key="fn").value == ex.function
@@ -71,7 +62,7 @@ def test_heat_kernel_identity_on_the_grid() -> None:
 
 
 def test_gallery_shows_a_card_per_example() -> None:
-    at = run_page("pages/gallery.py")
+    at = open_app("pages/gallery.py")
     assert sorted(s.value for s in at.header) == sorted(e.title for e in EXAMPLES)
     assert len(EXAMPLES) >= 8
 
@@ -95,7 +86,7 @@ def share_link(at: AppTest) -> str:
 
 
 def test_compare_difference_has_the_known_answer() -> None:
-    at = run_page("pages/compare.py", **COMPARE)
+    at = open_app("pages/compare.py", **COMPARE)
     assert not at.exception
     at.selectbox(key="cmp.show").set_value(("", ("x",))).run()
     assert at.table[0].value.to_numpy().tolist()[2][1] == "6"  # A: 2x at x = 3
@@ -104,15 +95,16 @@ def test_compare_difference_has_the_known_answer() -> None:
 
 
 def test_compare_draws_only_the_open_tab_and_titles_each_plot() -> None:
-    at = run_page("pages/compare.py", **COMPARE)
-    assert len(at.table) == 1 and plot_titles(at) == ["f (A)"]
+    at = open_app("pages/compare.py", **COMPARE)
+    assert len(at.table) == 1
+    assert plot_titles(at) == ["f (A)"]
     assert at.table[0].value.columns.tolist() == ["x", "f (A)"]
     assert plot_titles(open_tab(at, "B")) == ["f (B)"]
     at.selectbox(key="cmp.show").set_value(("", ("x",))).run()
     assert plot_titles(at) == ["∂f/∂x (B)"]
     assert plot_titles(open_tab(at, "B − A")) == ["B − A: ∂f/∂x"]  # not "f"
     assert at.table[0].value.columns.tolist() == ["x", "B − A: ∂f/∂x"]
-    two = run_page("pages/compare.py", fa="x*y", fb="x*y**2", **{"var.x": "0, 1", "var.y": "1, 2"},
+    two = open_app("pages/compare.py", fa="x*y", fb="x*y**2", **{"var.x": "0, 1", "var.y": "1, 2"},
                    view="diff")
     assert plot_titles(two) == ["B − A: f"]  # a heatmap for two variables
     table = two.table[0].value  # B − A = x·y² − x·y, headed by the grid values as typed
@@ -123,17 +115,19 @@ def test_compare_draws_only_the_open_tab_and_titles_each_plot() -> None:
 def test_compare_share_link_round_trips() -> None:
     """Share's link, opened in a fresh session, shows the same state: functions, grid,
     parameters, partials, the quantity, the open tab and its numbers."""
-    at = run_page("pages/compare.py", **COMPARE)
+    at = open_app("pages/compare.py", **COMPARE)
     at.number_input(key="cmp.pb.a").set_value(5.0).run()
     at.selectbox(key="cmp.show").set_value(("", ("x",))).run()
     open_tab(at, "B − A")
     assert not at.exception
     link = share_link(at)
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
-    assert query["fa"] == ["a*x**2"] and query["pb.a"] == ["5.0"] and query["view"] == ["diff"]
+    assert query["fa"] == ["a*x**2"]
+    assert query["pb.a"] == ["5.0"]
+    assert query["view"] == ["diff"]
     assert query == as_lists(dict(at.query_params))  # the address bar says the same
 
-    again = run_page("pages/compare.py", **{k: v if len(v) > 1 or k == "wrt" else v[0]
+    again = open_app("pages/compare.py", **{k: v if len(v) > 1 or k == "wrt" else v[0]
                                           for k, v in query.items()})
     assert not again.exception
     assert again.text_area(key="cmp.fa").value == "a*x**2"
@@ -152,26 +146,27 @@ def test_the_readme_compare_link_shows_what_it_says() -> None:
     readme = (Path(APP).parent / "README.md").read_text()
     link = next(line.strip() for line in readme.splitlines() if "/compare?" in line)
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
-    at = run_page("pages/compare.py", **{k: v[0] for k, v in query.items()})
-    assert not at.exception and plot_titles(at) == ["B − A: ∂f/∂x"]
+    at = open_app("pages/compare.py", **{k: v[0] for k, v in query.items()})
+    assert not at.exception
+    assert plot_titles(at) == ["B − A: ∂f/∂x"]
     assert [row[1] for row in at.table[0].value.to_numpy().tolist()] == ["4", "8", "12"]
     assert share_link(at).endswith(urllib.parse.urlsplit(link).query)  # Share writes it the same
 
 
 def test_compare_two_functions() -> None:
-    at = run_page("pages/compare.py", fa="sin(x)", fb="sin(x) + x**3", **{"var.x": "0, 1, 2"})
+    at = open_app("pages/compare.py", fa="sin(x)", fb="sin(x) + x**3", **{"var.x": "0, 1, 2"})
     assert at.toggle(key="cmp.two").value
     diff = open_tab(at, "B − A").table[0].value.to_numpy().tolist()
     assert [row[1] for row in diff] == ["0", "1", "8"]
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(share_link(at)).query)
-    again = run_page("pages/compare.py", **{k: v[0] for k, v in query.items()})
+    again = open_app("pages/compare.py", **{k: v[0] for k, v in query.items()})
     assert again.toggle(key="cmp.two").value
     assert again.text_area(key="cmp.fb").value == "sin(x) + x**3"
     assert again.table[0].value.to_numpy().tolist() == diff
 
 
 def test_guide_answers_the_question_live() -> None:
-    at = run_page("pages/guide.py")
+    at = open_app("pages/guide.py")
     text = " ".join(m.value for m in at.markdown)
     assert "[27, 39]" in text
     assert "3 of 9 numbers" in text

@@ -71,7 +71,8 @@ def test_results_over_the_per_request_budget_are_refused_before_anything_starts(
         with pytest.raises(ResourceLimitError, match=r"would need 1\.9 GiB.*320 MiB"):
             run_job(request, limits, pool)
         assert time.perf_counter() - start < 1.0
-        assert not pool.heavy.worker_pids() and not pool.quick.worker_pids()  # nothing started
+        assert not pool.heavy.worker_pids()
+        assert not pool.quick.worker_pids()
     finally:
         pool.close()
 
@@ -148,8 +149,11 @@ def test_a_cache_is_bounded_by_bytes_and_computes_a_key_once() -> None:
     cache.put("b", b"x" * 40)
     assert cache.get("a") is not None  # a is now the most recently used
     cache.put("c", b"x" * 40)  # over 100 bytes: b (least recently used) goes
-    assert cache.get("b") is None and cache.get("a") is not None and cache.bytes == 80
-    assert cache.put("huge", b"x" * 101) == b"x" * 101 and cache.get("huge") is None
+    assert cache.get("b") is None
+    assert cache.get("a") is not None
+    assert cache.bytes == 80
+    assert cache.put("huge", b"x" * 101) == b"x" * 101
+    assert cache.get("huge") is None
     calls = []
 
     def slow() -> bytes:
@@ -162,12 +166,13 @@ def test_a_cache_is_bounded_by_bytes_and_computes_a_key_once() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(calls) == 1 and cache.get("k") == b"y"
+    assert len(calls) == 1
+    assert cache.get("k") == b"y"
 
     def failing() -> bytes:
         raise ValueError("no")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no"):
         cache.get_or_compute("bad", failing)
     assert cache.get_or_compute("bad", lambda: b"z") == b"z"  # a failure is not cached
 

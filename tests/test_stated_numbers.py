@@ -63,7 +63,9 @@ def _original(ex: Example) -> set[str]:
 def _black_scholes(ex: Example) -> set[str]:
     r = ex.compute()
     params = dict(ex.params)
-    assert params["K"] == 100 and params["T"] == 1 and params["r"] == 0
+    assert params["K"] == 100
+    assert params["T"] == 1
+    assert params["r"] == 0
     at = _point(r, S=100, sigma=0.2)
     d1 = (math.log(100 / 100) + (0 + 0.2**2 / 2) * 1) / (0.2 * math.sqrt(1))
     assert math.isclose(d1, 0.1, rel_tol=1e-15)
@@ -75,7 +77,8 @@ def _black_scholes(ex: Example) -> set[str]:
 def _rosenbrock(ex: Example) -> set[str]:
     r = ex.compute()
     at = _point(r, x=1, y=1)
-    assert r.partial("x", "f")[at] == 0 and r.partial("y", "f")[at] == 0
+    assert r.partial("x", "f")[at] == 0
+    assert r.partial("y", "f")[at] == 0
     engine = [[r.partial(a + "," + b, "f")[at] for b in "xy"] for a in "xy"]
     x, y = sp.symbols("x y", real=True)
     exact = sp.hessian((1 - x) ** 2 + 100 * (y - x**2) ** 2, (x, y)).subs({x: 1, y: 1})
@@ -161,7 +164,8 @@ def test_the_original_question_card_gives_what_backward_gives_on_its_own_grid() 
     """The mistake this file exists for: the card's grid is t = 1, 2, 4."""
     ex = example("original-question")
     assert dict(ex.grids)["t"] == "1, 2, 4"
-    assert "[63, 91]" in ex.story and "[27, 39]" not in ex.story
+    assert "[63, 91]" in ex.story
+    assert "[27, 39]" not in ex.story
 
 
 # --- README ----------------------------------------------------------------------------------
@@ -183,7 +187,8 @@ def test_readme_opening_numbers() -> None:
     summed = pitfalls.summed_backward("t*k + 2*t*k**2", ("t", "k"), [1, 2, 4], [2, 3])
     assert summed.tolist() == [63, 91] == [9 + 18 + 36, 13 + 26 + 52] == reference.sum(axis=0).tolist()
     points = 1000 * 1000
-    assert pitfalls.jacobian_bytes(points) == 16 * points**2 and round(16 * points**2 / 1e12) == 16
+    assert pitfalls.jacobian_bytes(points) == 16 * points**2
+    assert round(16 * points**2 / 1e12) == 16
 
 
 def test_readme_guide_and_gallery_mentions() -> None:
@@ -256,7 +261,8 @@ def test_the_guide_states_what_it_computes() -> None:
     assert [16 * n * n for n in sizes] == [pitfalls.jacobian_bytes(n) for n in sizes]
     assert list(memory.iloc[:, 2]) == ["800 B", "80 KB", "8 MB"]  # 8·N bytes
     kept = pitfalls.jacobian_filter("sin(t*k)", ("t", "k"), [-1, 0, 1], [-1, 0, 1])
-    assert f"**{len(kept)} of 9 numbers**" in text and len(kept) < 9
+    assert f"**{len(kept)} of 9 numbers**" in text
+    assert len(kept) < 9
 
 
 def test_the_guide_agreement_claim_is_what_the_tests_check() -> None:

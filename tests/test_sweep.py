@@ -15,7 +15,7 @@ from compute import Limits, PartialsError, ResourceLimitError, parse_expression
 from compute.grid import make_grid
 from compute.jobs import JobLimits, JobPool, JobRequest, run_job
 from compute.sweep import MAX_FRAMES, partials_over_sweep, sweep_values, thinned_plane
-from conftest import ROOT, assert_close, sympy_reference
+from conftest import assert_close, open_app, sympy_reference
 from ui.compute_cache import clear_results
 
 a, x, y = sp.symbols("a x y")
@@ -40,12 +40,17 @@ def test_every_frame_is_exact() -> None:
                          what=f"d/d{spec} at a={value}")
 
 
-def test_sweep_values_are_checked() -> None:
+def test_sweep_values_are_evenly_spaced() -> None:
     assert sweep_values(0, 1, 5) == (0.0, 0.25, 0.5, 0.75, 1.0)
-    for start, stop, frames, words in ((0, float("inf"), 5, "finite"), (1, 1, 5, "different"),
-                                       (0, 1, 1, "frames"), (0, 1, MAX_FRAMES + 1, "frames")):
-        with pytest.raises(PartialsError, match=words):
-            sweep_values(start, stop, frames)
+
+
+@pytest.mark.parametrize(("start", "stop", "frames", "words"), [
+    (0, float("inf"), 5, "finite"), (1, 1, 5, "different"), (0, 1, 1, "frames"),
+    (0, 1, MAX_FRAMES + 1, "frames"),
+])
+def test_sweep_values_are_checked(start: float, stop: float, frames: int, words: str) -> None:
+    with pytest.raises(PartialsError, match=words):
+        sweep_values(start, stop, frames)
 
 
 def test_only_parameters_sweep_and_the_point_budget_holds() -> None:
@@ -61,8 +66,10 @@ def test_only_parameters_sweep_and_the_point_budget_holds() -> None:
 def test_the_thinned_plane_is_what_the_plot_shows() -> None:
     grid = make_grid({"x": "linspace(0, 1, 1001)", "y": "linspace(0, 2, 11)", "z": "5, 6, 7"})
     plane = dict(thinned_plane(grid, ("x", "y"), {"z": 2}, 100))
-    assert len(plane["x"]) == 91 and plane["x"][:2] == (0.0, 0.011)  # every 11th: ceil(1001 / 100)
-    assert plane["y"] == tuple(grid.axis("y")) and plane["z"] == (7.0,)
+    assert len(plane["x"]) == 91
+    assert plane["x"][:2] == (0.0, 0.011)
+    assert plane["y"] == tuple(grid.axis("y"))
+    assert plane["z"] == (7.0,)
 
 
 @pytest.mark.parametrize("quick", [True, False])
@@ -100,31 +107,28 @@ SWEEP_LINK = {"f": "a*x*y**2", "var.x": "0, 1, 2", "var.y": "1, 2", "param.a": "
               "range.a": "0, 4", "wrt": "x", "plot": "heatmap", "view": "plot"}
 
 
-def _open_explorer(query: dict[str, str]) -> AppTest:
-    """A fresh session (and empty result caches) opened on a link with these keys."""
-    clear_results()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
 def test_the_explorer_plays_a_parameter_sweep() -> None:
-    at = _open_explorer(SWEEP_LINK)
+    clear_results()  # a fresh session on empty result caches
+    at = open_app(**SWEEP_LINK)
     assert not at.exception
     at.toggle(key="anim.on").set_value(True).run()
-    assert not at.exception and not at.error
+    assert not at.exception
+    assert not at.error
     figure = _figure(at, "anim")
     frames = figure["frames"]
-    assert len(frames) == 20 and frames[0]["name"] == "a = 0" and frames[-1]["name"] == "a = 4"
+    assert len(frames) == 20
+    assert frames[0]["name"] == "a = 0"
+    assert frames[-1]["name"] == "a = 4"
     # ∂f/∂x = a·y² on x = 0, 1, 2 and y = 1, 2; Plotly's z is (y, x)
     last = _floats(frames[-1]["data"][0]["z"])
     assert np.array_equal(last, np.array([[4, 4, 4], [16, 16, 16]], dtype=np.float32))
-    assert figure["data"][0]["zmin"] == 0 and figure["data"][0]["zmax"] == 16
+    assert figure["data"][0]["zmin"] == 0
+    assert figure["data"][0]["zmax"] == 16
 
 
 def test_a_playing_animation_travels_in_the_share_link() -> None:
-    at = _open_explorer(SWEEP_LINK)
+    clear_results()  # a fresh session on empty result caches
+    at = open_app(**SWEEP_LINK)
     assert "anim" not in at.query_params  # nothing plays: the link says nothing
     at.number_input(key="anim.to.a").set_value(3.0).run()
     at.number_input(key="anim.frames").set_value(4).run()
@@ -132,8 +136,11 @@ def test_a_playing_animation_travels_in_the_share_link() -> None:
     assert at.query_params["anim"] == "a, 0.0, 3.0, 4"
     link = dict(at.query_params)
 
-    other = _open_explorer(link)
-    assert not other.exception and not other.error
+    clear_results()  # a fresh session on empty result caches
+
+    other = open_app(**link)
+    assert not other.exception
+    assert not other.error
     assert other.toggle(key="anim.on").value is True
     frames = _figure(other, "anim")["frames"]
     assert [f["name"] for f in frames] == ["a = 0", "a = 1", "a = 2", "a = 3"]
@@ -146,7 +153,8 @@ def test_a_playing_animation_travels_in_the_share_link() -> None:
                                              ("__class__, 0, 1, 5", True), ("a, 0, 1e999, 5", True),
                                              ("b, 0, 1, 5", False)])
 def test_a_bad_animation_in_a_link_is_left_out_and_the_page_works(anim: str, noted: bool) -> None:
-    at = _open_explorer({"f": "a*x", "var.x": "0, 1", "param.a": "1", "wrt": "x", "anim": anim,
+    clear_results()  # a fresh session on empty result caches
+    at = open_app(**{"f": "a*x", "var.x": "0, 1", "param.a": "1", "wrt": "x", "anim": anim,
                          "view": "plot"})
     assert not at.exception
     assert at.toggle(key="anim.on").value is False

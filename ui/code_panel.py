@@ -14,7 +14,7 @@ from compute.codegen import (
     too_long_to_show,
     torch_snippet,
 )
-from compute.grid import AxisSpec
+from compute.grid import AxisSpec, Points
 
 POINTS_CSV_MAX_NUMBERS = 1_000_000  # the points file is offered up to here (~1 s, ~20 MB to build)
 
@@ -26,7 +26,7 @@ def code_panel(result: PartialsResult, specs: dict[str, AxisSpec], budget: int =
                          dtype=result.dtype, points_file=POINTS_FILE)
     st.caption(f"Runnable as it is: recomputes these numbers with torch.func (vmap over points "
                f"of nested grad) in {result.dtype} and prints them.")
-    if reads_points_file(domain):
+    if isinstance(domain, Points) and reads_points_file(domain):
         numbers = domain.size * len(domain.names)
         note = (f"The {domain.size:,} points are too many to write into the code: it reads them from "
                 f"**{POINTS_FILE}** next to it: a header `{','.join(domain.names)}`, then one row per "

@@ -22,8 +22,10 @@ from .plot_panel import quantity_key
 from .results import format_number, formatted
 from .url_state import LINK_SAFE_CHARS, as_lists, check_parameter, link_to, query_lists
 
-DEFAULT = {"fa": "a*sin(x)*exp(-y)", "var.x": "linspace(0, 3, 31)", "var.y": "linspace(0, 1, 11)",
-           "pa.a": "1", "pb.a": "2", "wrt": ["x"]}
+DEFAULT: dict[str, str | list[str]] = {
+    "fa": "a*sin(x)*exp(-y)", "var.x": "linspace(0, 3, 31)", "var.y": "linspace(0, 1, 11)",
+    "pa.a": "1", "pb.a": "2", "wrt": ["x"],
+}
 VIEWS = {"a": "A", "b": "B", "diff": "B − A"}  # the results tabs; only the open one is drawn
 
 
@@ -85,7 +87,10 @@ def _page() -> None:
         return
     names = list(dict.fromkeys(expressions[0].free_names + expressions[1].free_names))
     link = st.session_state.get("cmp.link", {})
-    grids, params_a, params_b, ok = {}, {}, {}, True
+    grids: dict[str, str] = {}
+    params_a: dict[str, float] = {}
+    params_b: dict[str, float] = {}
+    ok = True
     st.markdown("## Grid variables and parameters")
     for name in names:
         is_param = f"pa.{name}" in link or f"pb.{name}" in link or (

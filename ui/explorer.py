@@ -74,9 +74,10 @@ def render() -> None:
         if inputs.expression is not None and inputs.ok:
             _results(inputs)
         elif inputs.expression is not None:
-            st.info("Fix the input marked in red to see results.", icon=":material/arrow_back:")
+            st.info("Fix the input with an error message to see results.", icon=":material/error:")
         else:
-            st.info("Fix the function to see results.", icon=":material/arrow_back:")
+            st.info("Fix the function (its message says what is wrong and where) to see results.",
+                    icon=":material/error:")
     state = _view_state(inputs)
     st.session_state["_view"] = state
     st.session_state["_written"] = sync_query_params(st.query_params, state)

@@ -19,6 +19,14 @@ KATEX_EM = 1.21  # KaTeX draws at 1.21 em of the surrounding text
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 
 
+def _command(latex: str, i: int) -> re.Match[str]:
+    """The command that starts at the backslash ``latex[i]``."""
+    match = _COMMAND.match(latex, i)
+    if match is None:  # a backslash at the end or before a newline: not SymPy's LaTeX
+        raise ValueError(f"no LaTeX command at {i} in {latex!r}")
+    return match
+
+
 def top_level_terms(latex: str) -> list[str]:
     """``a + \\frac{b + c}{d} - e`` → ``["a", "+ \\frac{b + c}{d}", "- e"]``: splits at the ``+``
     and ``-`` that SymPy writes between terms (``" + "``, ``" - "``), outside braces and
@@ -30,7 +38,7 @@ def top_level_terms(latex: str) -> list[str]:
     while i < len(latex):
         char = latex[i]
         if char == "\\":
-            match = _COMMAND.match(latex, i)
+            match = _command(latex, i)
             word = match.group(1)
             if word == "left":
                 depth += 1
@@ -73,7 +81,7 @@ def estimated_width(latex: str, scale: float = 1.0, nested: bool = False) -> flo
     while i < len(latex):
         char = latex[i]
         if char == "\\":
-            match = _COMMAND.match(latex, i)
+            match = _command(latex, i)
             word = match.group(1)
             i = match.end()
             if word == "frac":
@@ -90,7 +98,7 @@ def estimated_width(latex: str, scale: float = 1.0, nested: bool = False) -> flo
                 width += 0.5 * len(body) * scale
             elif word in ("left", "right"):
                 if i < len(latex) and latex[i] == "\\":
-                    i = _COMMAND.match(latex, i).end()
+                    i = _command(latex, i).end()
                 elif i < len(latex):
                     i += 1
                 width += 0.45 * scale
@@ -129,7 +137,7 @@ def _group(latex: str, i: int) -> tuple[str, int]:
         return "", i
     if latex[i] != "{":
         if latex[i] == "\\":
-            end = _COMMAND.match(latex, i).end()
+            end = _command(latex, i).end()
             return latex[i:end], end
         return latex[i], i + 1
     depth, j = 0, i

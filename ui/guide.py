@@ -92,7 +92,7 @@ the Compare page uses `fa`, `fb`, `var.NAME`, `pa.NAME`, `pb.NAME`, `wrt`.
             language="bash", wrap_lines=True)
 
 
-def _bytes(n: int) -> str:
+def _bytes(n: float) -> str:
     """Decimal units to 3 significant digits: 1.6 GB, not a rounded-up "2 GB"."""
     for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
         if n < 1000:

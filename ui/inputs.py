@@ -466,17 +466,17 @@ def points_input(expression: Expression, inputs: Inputs) -> None:
             raise PartialsError("every row needs a value in every column")
         buffer = io.StringIO()
         clean.to_csv(buffer, index=False)
-        points = points_from_csv(buffer.getvalue(), APP_LIMITS)
+        parsed = points_from_csv(buffer.getvalue(), APP_LIMITS)
     except PartialsError as exc:
         st.error(f"**Points:** {exc.describe()}", icon=":material/error:")
         inputs.ok = False
         return
-    inputs.points = tuple((n, tuple(v.tolist())) for n, v in points.columns)
-    if points.size <= LINK_MAX_POINTS:
+    inputs.points = tuple((n, tuple(v.tolist())) for n, v in parsed.columns)
+    if parsed.size <= LINK_MAX_POINTS:
         inputs.state["points"] = tuple((n, ", ".join(repr(x) for x in v)) for n, v in inputs.points)
     else:
-        inputs.state["points_not_linked"] = points.size
-        st.caption(f"The share link does not carry these {points.size:,} points (it carries "
+        inputs.state["points_not_linked"] = parsed.size
+        st.caption(f"The share link does not carry these {parsed.size:,} points (it carries "
                    f"tables of up to {LINK_MAX_POINTS} rows): send them as a CSV with the link.")
 
 
@@ -515,7 +515,8 @@ def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[
     link_wrt = memory.pop("_link_wrt", None)
     if link_wrt is not None:
         _seed_derivatives(link_wrt, grid_names, param_names, expression)
-    out = expression.output_names[0] if not expression.is_vector else "f"
+    # A vector-valued function's partials apply to every output: ∂/∂r, not one output's name.
+    out = expression.output_names[0] if not expression.is_vector else ""
     before = memory.get("_names_before")
     if link_wrt is None and before is not None and set(before) != set(expression.free_names):
         if not set(before) & set(expression.free_names):  # an unrelated function: start over

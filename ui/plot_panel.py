@@ -118,6 +118,7 @@ ANIMATION_LINE = 1000
 def _animation_panel(result: PartialsResult, column: Column, kind: str, axes: tuple[str, ...],
                      index: dict[str, int]) -> None:
     """Sweep one parameter across a range and play the plotted quantity as it changes."""
+    assert isinstance(result.domain, Grid)  # points have no plot to animate
     if not result.params:
         return
     names = list(result.params)
@@ -159,6 +160,7 @@ def _animation_panel(result: PartialsResult, column: Column, kind: str, axes: tu
             st.error(exc.describe(), icon=":material/error:")
             return
         key, grid = quantity_key(column), sweep[0].domain
+        assert isinstance(grid, Grid)  # a sweep of a grid's plane
         frames_data = []
         for frame in sweep:
             values_ = next(c.values for c in result_columns(frame) if quantity_key(c) == key)
@@ -218,7 +220,7 @@ def _slice_controls(grid: Grid, axes: tuple[str, str]) -> dict[str, int]:
             index[name] = 0
             continue
         i = st.select_slider(f"{name} =", options=list(range(len(values))), value=i,
-                             format_func=lambda j, v=values: f"{v[j]:.6g}", key=f"slice.{name}")
+                             format_func=[f"{v:.6g}" for v in values].__getitem__, key=f"slice.{name}")
         st.session_state[key] = float(values[i])
         remember(key)
         index[name] = i
@@ -239,6 +241,7 @@ def _plane(values: np.ndarray, names: tuple[str, ...], axes: tuple[str, str],
 
 
 def _line_plot(result: PartialsResult, columns: dict[str, Column], show: str) -> None:
+    assert isinstance(result.domain, Grid)  # a line plot is of a one-variable grid
     name = result.domain.names[0]
     x = result.domain.axis(name)
     step = figures.stride_for(len(x), 5000)

@@ -110,8 +110,8 @@ def render_summary(result: PartialsResult, seconds: float) -> None:
     domain = result.domain
     shape = " × ".join(f"{n:,}" for n in domain.shape)
     kind = "grid" if isinstance(domain, Grid) else "points"
-    st.caption(f"{kind} {', '.join(domain.names)}: {shape} = {domain.size:,} points · "
-               f"{result.dtype} · {seconds * 1000:,.1f} ms")
+    size = f"{shape} = {domain.size:,} points" if len(domain.shape) > 1 else f"{domain.size:,} points"
+    st.caption(f"{kind} {', '.join(domain.names)}: {size} · {result.dtype} · {seconds * 1000:,.1f} ms")
     for column in result_columns(result):
         bad = result.nonfinite(column.values)
         if bad:
@@ -119,6 +119,10 @@ def render_summary(result: PartialsResult, seconds: float) -> None:
             st.warning(f"{column.label}: {bad:,} of {column.values.size:,} points are not finite "
                        f"({nan:,} NaN, {bad - nan:,} ±∞) — blank in plots, NaN/∞ in tables.",
                        icon=":material/error:")
+
+
+def _nth_column_frame(i: int) -> Callable[[PartialsResult], pd.DataFrame]:
+    return lambda result: column_frame(result, list(result_columns(result))[i])
 
 
 def deferred(result: PartialsResult, build: Callable[[PartialsResult], pd.DataFrame]
@@ -174,7 +178,7 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None,
         wide = isinstance(result.domain, Grid) and len(result.domain.names) == 2
         numbers = domain.size + sum(domain.shape) if wide else domain.size * (len(domain.names) + 1)
         download_button(button, "Parquet" if download_format(numbers) == "parquet" else "CSV",
-                        deferred(result, lambda r, i=i: column_frame(r, list(result_columns(r))[i])),
+                        deferred(result, _nth_column_frame(i)),
                         numbers=numbers,
                         file_stem=column.ascii_label.replace("/", "_"), key=f"dl_{i}", index=wide,
                         command=command, width="stretch",

@@ -43,7 +43,7 @@ LINK_MAX_POINTS = 200  # rows of a points table a link carries (``pts.NAME``); l
 MAX_PARAMETER = 1e300  # parameter values and slider ends: room for a range around them in float64
 
 
-def check_parameter(value: float) -> float:
+def check_parameter(value: object) -> float:
     """A parameter's value (typed, from a link or an animation's end): finite and within
     ±MAX_PARAMETER, so its slider's range and step stay finite floats."""
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
@@ -95,8 +95,11 @@ class ViewState:
         return urllib.parse.urlencode(self.to_query(), doseq=True, quote_via=_quote)
 
 
-def _quote(text: str, safe: str = "", encoding=None, errors=None) -> str:
+def _quote(text: str | bytes, safe: str | bytes = "",  # noqa: ARG001 -- quote_via's signature
+           encoding: str | None = None, errors: str | None = None) -> str:
     """Percent-encode, but leave what reads well and is safe in a query value: * , ( ) ^ / :"""
+    if isinstance(text, bytes):  # urlencode passes bytes through for bytes values (none here)
+        return urllib.parse.quote(text, safe="*,()^/:")
     return urllib.parse.quote(text, safe="*,()^/:", encoding=encoding, errors=errors)
 
 
