@@ -24,7 +24,7 @@ from .derivatives import partial_label
 from .expression import Expression
 from .functions import REGISTRY
 from .grid import AxisSpec, Grid, Points
-from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary, walk
+from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary, reads, walk
 
 SNIPPET_BUDGET = 32_000  # characters: longer code is offered as a download, not drawn on the page
 INLINE_POINTS = 200  # scattered points written into the code; more are read from POINTS_FILE
@@ -142,16 +142,7 @@ class _Printer:
         return f"torch.where({cond}, {branches[0]}, {branches[1]})"
 
     def _cut(self, branch: Node, test: str) -> _Printer:
-        leaves: set[str] = set()
-        intermediates: set[str] = set()
-        todo = [branch]
-        while todo:
-            for n in walk(todo.pop()):
-                if isinstance(n, Ref) and n.name not in intermediates:
-                    intermediates.add(n.name)
-                    todo.append(self.definitions[n.name])
-                elif isinstance(n, Symbol):
-                    leaves.add(n.name)
+        leaves, intermediates = reads(branch, self.definitions)
         names = {**self.names, **{n: f"only_where({test}, {self.names[n]})" for n in leaves}}
         printer = _Printer(names, self.definitions)
         for name, tree in self.definitions.items():  # in definition order

@@ -22,7 +22,7 @@ import torch
 from . import stable_ops
 from .expression import Expression
 from .functions import REGISTRY
-from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary, walk
+from .tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary, reads
 
 Tensor = torch.Tensor
 Scalar = float | Tensor
@@ -165,16 +165,7 @@ def _cut(scope: Mapping[str, Scalar], branch: Node, cond: Tensor, taken: bool,
     from cut inputs (cutting the intermediate itself would leave its own derivative, NaN for
     d = sqrt(x) at x = -1, to meet the 0 coming back)."""
     definitions = getattr(scope, "definitions", {})
-    leaves: set[str] = set()
-    intermediates: set[str] = set()
-    todo = [branch]
-    while todo:
-        for n in walk(todo.pop()):
-            if isinstance(n, Ref) and n.name not in intermediates:
-                intermediates.add(n.name)
-                todo.append(definitions[n.name])
-            elif isinstance(n, Symbol):
-                leaves.add(n.name)
+    leaves, intermediates = reads(branch, definitions)
     out = Scope(scope)
     out.definitions = definitions
     for name in leaves:

@@ -5,7 +5,7 @@ Nodes are frozen (hashable) so a parsed expression can key a cache.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 
@@ -83,3 +83,19 @@ def walk(node: Node) -> Iterator[Node]:
         current = stack.pop()
         yield current
         stack.extend(reversed(children(current)))
+
+
+def reads(tree: Node, definitions: Mapping[str, Node]) -> tuple[set[str], set[str]]:
+    """The free names a tree reads, directly or through definitions, and the definitions (by
+    name) it reads: what a ``where`` branch must cut and recompute."""
+    leaves: set[str] = set()
+    intermediates: set[str] = set()
+    todo = [tree]
+    while todo:
+        for n in walk(todo.pop()):
+            if isinstance(n, Ref) and n.name not in intermediates:
+                intermediates.add(n.name)
+                todo.append(definitions[n.name])
+            elif isinstance(n, Symbol):
+                leaves.add(n.name)
+    return leaves, intermediates

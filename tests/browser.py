@@ -109,6 +109,19 @@ def page(browser):
     context.close()
 
 
+VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}  # the sizes every page is judged at
+
+
+@pytest.fixture(scope="module", params=list(VIEWPORTS))
+def sized_page(request, browser):
+    """One browser context per viewport, reused across a module's views (the script cache stays
+    warm): yields (viewport name, page)."""
+    width, height = VIEWPORTS[request.param]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    yield request.param, context.new_page()
+    context.close()
+
+
 def wait_idle(page, timeout_ms: int = 60_000) -> None:
     """Wait until Streamlit has finished the current run (never a sleep)."""
     page.wait_for_selector(IDLE, timeout=timeout_ms)

@@ -12,12 +12,11 @@ from collections.abc import Iterator
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from browser import serve_app, wait_idle
+from browser import VIEWPORTS, serve_app, wait_idle
 from compute.examples import EXAMPLES
 from ui.gallery import example_state
 
 pytestmark = pytest.mark.browser
-VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
 PAGES = {"explorer": "/", "explorer-plot": "/", "explorer-code": "/", "gallery": "/gallery",
          "compare": "/compare", "guide": "/guide"}
 PAGES |= {f"example-{e.slug}": "/?" + urllib.parse.urlencode(example_state(e).to_query(), doseq=True)
@@ -31,15 +30,6 @@ SETTLED = "!document.querySelector('[data-testid=stSkeleton], [data-testid=stSpi
 @pytest.fixture(scope="module")
 def a11y_server() -> Iterator[str]:
     yield from serve_app("streamlit-a11y.log")
-
-
-@pytest.fixture(scope="module", params=list(VIEWPORTS))
-def sized_page(request, browser):
-    """One browser context per viewport, reused across pages (the script cache stays warm)."""
-    width, height = VIEWPORTS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    yield request.param, context.new_page()
-    context.close()
 
 
 def settle(page) -> None:

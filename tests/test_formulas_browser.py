@@ -8,12 +8,11 @@ import urllib.parse
 
 import pytest
 
-from browser import ARTIFACTS, wait_idle
+from browser import ARTIFACTS, VIEWPORTS, wait_idle
 from compute.examples import example
 from ui.gallery import example_state
 
 pytestmark = pytest.mark.browser
-VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
 
 # For each KaTeX formula on the page: no box around it clips it (overflow hidden or clip); if a
 # box around it scrolls sideways, that box takes keyboard focus whenever it does scroll; and what

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from browser import serve_app, wait_idle
+from browser import VIEWPORTS, serve_app, wait_idle
 from compute.examples import EXAMPLES
 from ui.gallery import example_state
 from ui.style import INPUTS_KEY, RESULTS_KEY
 
 pytestmark = pytest.mark.browser
-VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
 VIEWS = {"default": "/"} | {
     e.slug: "/?" + urllib.parse.urlencode(example_state(e).to_query(), doseq=True) for e in EXAMPLES}
 INPUTS = f"[data-testid='stColumn']:has(.st-key-{INPUTS_KEY})"
@@ -114,15 +113,6 @@ CLIPPED = """([columnSelector, unitSelector]) => {
 @pytest.fixture(scope="module")
 def layout_server() -> Iterator[str]:
     yield from serve_app("streamlit-layout.log")
-
-
-@pytest.fixture(scope="module", params=list(VIEWPORTS))
-def sized_page(request, browser):
-    """One browser context per viewport, reused across views (the script cache stays warm)."""
-    width, height = VIEWPORTS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    yield request.param, context.new_page()
-    context.close()
 
 
 def open_view(page, url: str) -> None:
