@@ -37,6 +37,15 @@ def test_parquet_keeps_every_bit() -> None:
     np.testing.assert_array_equal(back.to_numpy(), frame.to_numpy())
 
 
+def run_pasted(command: str, cwd: Path) -> None:
+    """Run a command as a user pastes it into a shell, with this interpreter as "python"."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True,
+                         text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stderr
+
+
 @pytest.mark.parametrize(("text", "variables", "params", "wrt"), [
     ("t*k + 2*t*k**2", (("t", "1, 2, 4"), ("k", "2, 3")), (), ("k", "t,k")),
     ("-a*x*y", (("x", "linspace(0, 1, 4)"), ("y", "3")), (("a", 0.1),), ("x", "a")),  # leading "-"
@@ -44,12 +53,7 @@ def test_parquet_keeps_every_bit() -> None:
 ])
 def test_the_offered_command_writes_the_same_numbers(tmp_path, text, variables, params, wrt) -> None:
     command = cli_command(text, variables, params, wrt)
-    # The command as a user pastes it into a shell, with this interpreter as "python".
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    run = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, check=False, timeout=120)
-    assert run.returncode == 0, run.stderr
+    run_pasted(command, tmp_path)
     written = pd.read_csv(tmp_path / "partials.csv")
     expected = tidy_table(partials_on_grid(text, make_grid(dict(variables)), list(wrt), dict(params)),
                           ascii_labels=True)
@@ -170,11 +174,7 @@ def test_everything_csv_reproduces_with_its_own_command(monkeypatch, tmp_path) -
     assert list(back.columns) == list(engine.columns)
     np.testing.assert_array_equal(back.to_numpy(), engine.to_numpy())
     (command,) = [line[len("# command: "):] for line in text.splitlines() if line.startswith("# command: ")]
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    run = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, check=False, timeout=120)
-    assert run.returncode == 0, run.stderr
+    run_pasted(command, tmp_path)
     again = pd.read_csv(tmp_path / "partials.csv")
     np.testing.assert_array_equal(again.to_numpy(), back.to_numpy())
 
