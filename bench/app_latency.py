@@ -71,9 +71,9 @@ def server_rerun() -> list[float]:
 
 def heavy_job() -> tuple[list[float], list[float]]:
     from compute import Limits
-    from compute.jobs import JobLimits, JobPool, JobRequest, run_request
+    from compute.service.jobs import JobLimits, JobPool, job_request, run_request
 
-    request = JobRequest("a*x*y + sin(x*y)", grids=(("x", "linspace(0, 1, 1500)"),
+    request = job_request("a*x*y + sin(x*y)", grids=(("x", "linspace(0, 1, 1500)"),
                                                     ("y", "linspace(0, 1, 1500)")),
                          params=(("a", 3.0),), wrt=("x", "y", "x,y"))
     limits = Limits(max_points=10**8)

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from compute import make_grid, parse_expression, partials_on_grid  # noqa: E402
-from compute.torch_lowering import TorchFunction  # noqa: E402
+from compute.engines.torch_lowering import TorchFunction  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 GIB = 2**30

@@ -6,23 +6,31 @@ The engine (and torch) load on first use of ``partials_on_grid`` or ``PartialsRe
 
 from typing import TYPE_CHECKING
 
-from . import _interrupt  # noqa: F401 - first: under `python -m compute`, Ctrl-C exits quietly
-from .derivatives import DerivativeRequest, parse_derivative_spec, partial_label
-from .errors import PartialsError, ResourceLimitError
-from .expression import Expression, parse_expression
-from .grid import AxisSpec, Grid, Points, make_grid, make_points, parse_grid_spec, points_from_csv
-from .limits import DEFAULT_LIMITS, Limits
-from .numbers import parse_constant
+from compute import _interrupt  # noqa: F401 - first: under `python -m compute`, Ctrl-C exits quietly
+from compute.errors import PartialsError, ResourceLimitError
+from compute.language.derivatives import DerivativeRequest, parse_derivative_spec, partial_label
+from compute.language.expression import Expression, parse_expression
+from compute.language.grid import (
+    AxisSpec,
+    Grid,
+    Points,
+    make_grid,
+    make_points,
+    parse_grid_spec,
+    points_from_csv,
+)
+from compute.language.numbers import parse_constant
+from compute.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
-    from .engine import PartialsResult, partials_on_grid
+    from compute.engines.engine import PartialsResult, partials_on_grid
 
 _LAZY = {"PartialsResult", "partials_on_grid"}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        from . import engine
+        from compute.engines import engine
 
         return getattr(engine, name)
     raise AttributeError(name)

@@ -20,15 +20,23 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .derivatives import DEVICES, METHODS, column_keys, parse_request
-from .errors import PartialsError, ResourceLimitError
-from .expression import Expression, parse_expression
-from .grid import MAX_CSV_BYTES, Domain, bind_names, check_variable_name, make_grid, points_from_csv
-from .limits import Limits
-from .numbers import parse_constant, printable
+from compute.engines.inspect import Inspection, inspection_csv, inspection_json, inspection_text, parse_point
+from compute.errors import PartialsError, ResourceLimitError
+from compute.language.derivatives import DEVICES, METHODS, column_keys, parse_request
+from compute.language.expression import Expression, parse_expression
+from compute.language.grid import (
+    MAX_CSV_BYTES,
+    Domain,
+    bind_names,
+    check_variable_name,
+    make_grid,
+    points_from_csv,
+)
+from compute.language.numbers import parse_constant, printable
+from compute.limits import Limits
 
 if TYPE_CHECKING:
-    from .engine import PartialsResult
+    from compute.engines.engine import PartialsResult
 
 EXAMPLES = """examples:
   python -m compute "t*k + 2*t*k**2" --var t=1,2,4 --var k=2,3 --wrt k --format table
@@ -63,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--var", action="append", default=[], metavar="NAME=SPEC",
                         help="a grid variable: 1,2,4 | linspace(a,b,n) | arange(a,b,step) | "
                              "logspace(a,b,n) | a value; order gives the axis order")
+    parser.add_argument("--at", action="extend", nargs="+", default=None, metavar="NAME=VALUE",
+                        help="one point, any values (not only grid points): f, gradient, Hessian "
+                             "(with its determinant), Jacobian of a vector-valued f, and --wrt "
+                             "partials there; e.g. --at t=1.5 k=2 (instead of --var/--points)")
     parser.add_argument("--points", metavar="CSV",
                         help="scattered points instead of a grid: a CSV file (or - for stdin) "
                              "with a header of variable names")
@@ -96,7 +108,7 @@ def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
     return out
 
 
-def run(argv: Sequence[str]) -> tuple[PartialsResult, str]:
+def run(argv: Sequence[str]) -> tuple[PartialsResult | Inspection, str]:
     args = build_parser().parse_args(list(argv))
     overrides = {"max_points": args.max_points} if args.max_points is not None else {}
     limits = Limits.from_env(**overrides)
@@ -109,6 +121,8 @@ def run(argv: Sequence[str]) -> tuple[PartialsResult, str]:
             params[name] = parse_constant(text, limits)
         except PartialsError as exc:
             raise exc.in_field(f"parameter {name}") from None
+    if args.at is not None:
+        return _run_at(args, expression, variables, params, limits), args.format
     if args.points is not None:
         if variables:
             raise PartialsError("give either --var grids or --points, not both")
@@ -124,12 +138,46 @@ def run(argv: Sequence[str]) -> tuple[PartialsResult, str]:
     # of one partial ("x,y", "y, x") stay separate keys; the engine computes it once.
     wrt = list(dict.fromkeys(args.wrt)) if args.wrt is not None else None
     bound = bind_names(expression, domain, params)  # every check before torch loads (~2 s)
-    for spec in wrt or ():
-        parse_request(spec, domain.names, tuple(bound), limits)
-    from .engine import partials_on_grid  # torch loads only once the input is valid
+    # Validated here, before torch loads, and handed on as they are: the engine parses nothing again.
+    requests = None if wrt is None else [
+        parse_request(spec, domain.names, tuple(bound), limits, expression) for spec in wrt]
+    from compute.engines.engine import partials_on_grid  # torch loads only once the input is valid
+    from compute.engines.parallel import configure
 
-    return partials_on_grid(expression, domain, wrt, params, dtype=args.dtype,
+    configure()  # one torch thread, blocks across the cores: robust when another process is busy
+    return partials_on_grid(expression, domain, requests, params, dtype=args.dtype,
                             method=args.method, device=args.device, limits=limits), args.format
+
+
+def _run_at(args: argparse.Namespace, expression: Expression, variables: dict[str, str],
+            params: dict[str, float], limits: Limits) -> Inspection:
+    """``--at NAME=VALUE ...``: everything about one point (``compute.engines.inspect``)."""
+    if variables or args.points is not None:
+        raise PartialsError("give either --at (one point) or --var/--points (a grid or points), "
+                            "not both")
+    from compute.language.grid import make_points
+
+    point = parse_point(args.at, limits)
+    domain = make_points({name: [value] for name, value in point.items()}, limits)
+    _check_params_used(expression, domain, params)
+    bound = bind_names(expression, domain, params)
+    wrt = list(dict.fromkeys(args.wrt or ()))
+    for spec in wrt:
+        parse_request(spec, domain.names, tuple(bound), limits, expression)
+    from compute.engines.inspect import inspect_point  # torch loads only once the input is valid
+
+    return inspect_point(expression, point, params, wrt, dtype=args.dtype, method=args.method,
+                         device=args.device, limits=limits)
+
+
+def _write_inspection(inspection: Inspection, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(inspection_json(inspection), allow_nan=False))
+    elif fmt == "csv":
+        sys.stdout.write(inspection_csv(inspection))
+    else:  # table and summary: one point is small
+        print(inspection_text(inspection))
+    sys.stdout.flush()
 
 
 def _check_params_used(expression: Expression, domain: Domain, params: dict[str, float]) -> None:
@@ -334,7 +382,7 @@ def write_csv(result: PartialsResult, stream) -> None:
 
 
 def to_table(result: PartialsResult) -> str:
-    from .tables import result_columns, tidy_table, wide_table
+    from compute.views.tables import result_columns, tidy_table, wide_table
 
     columns = list(result_columns(result))
     numbers = result.domain.size * len(columns)
@@ -383,6 +431,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         start = time.perf_counter()
         result, fmt = run(argv)
+        if isinstance(result, Inspection):
+            _write_inspection(result, fmt)
+            return 0
         seconds = time.perf_counter() - start
         if fmt == "json":
             write_json(result, sys.stdout.write)

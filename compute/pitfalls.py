@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .engine import partials_on_grid
-from .expression import parse_expression
-from .grid import make_grid
-from .torch_lowering import TorchFunction
+from compute.engines.engine import partials_on_grid
+from compute.engines.torch_lowering import TorchFunction
+from compute.language.expression import parse_expression
+from compute.language.grid import make_grid
 
 MAX_JACOBIAN_POINTS = 400
 

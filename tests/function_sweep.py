@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script
     sys.path.insert(0, str(ROOT))
 
-from compute.functions import FUNCTIONS, sympy_call  # noqa: E402
+from compute.registry.functions import FUNCTIONS, sympy_call  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "function_sweep.json"
 X, Y = sp.symbols("x y", real=True)

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compute import PartialsError, ResourceLimitError, cli, engine, make_grid, parse_constant, parse_grid_spec
-from compute.grid import points_from_csv
-from compute.numbers import parse_number
-from compute.tables import tidy_table
+from compute import PartialsError, ResourceLimitError, cli, make_grid, parse_constant, parse_grid_spec
+from compute.engines import engine
+from compute.language.grid import points_from_csv
+from compute.language.numbers import parse_number
+from compute.views.tables import tidy_table
 from conftest import ROOT, run_cli
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

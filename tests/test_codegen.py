@@ -23,7 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compute import PartialsError, make_grid, make_points, parse_expression, partials_on_grid
-from compute.codegen import (
+from compute.language.derivatives import partial_label
+from compute.language.grid import Grid, Points, check_variable_name, parse_grid_spec
+from compute.views.codegen import (
     INLINE_POINTS,
     SNIPPET_BUDGET,
     hygienic_names,
@@ -32,8 +34,6 @@ from compute.codegen import (
     too_long_to_show,
     torch_snippet,
 )
-from compute.derivatives import partial_label
-from compute.grid import Grid, Points, check_variable_name, parse_grid_spec
 
 CASES = [
     ("t*k + 2*t*k**2", {"t": "1, 2, 4", "k": "2, 3"}, {}, [("k",), ("t",), ("t", "k")]),

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from compute import make_grid, partials_on_grid
-from compute.tables import tidy_table
+from compute.views.tables import tidy_table
 from conftest import ROOT
 from ui import inputs as ui_inputs
 from ui.compute_cache import clear_results

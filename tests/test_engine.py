@@ -15,7 +15,7 @@ from compute import (
     partials_on_grid,
     points_from_csv,
 )
-from compute.grid import parse_grid_spec
+from compute.language.grid import parse_grid_spec
 from conftest import run_cli
 
 
@@ -147,7 +147,7 @@ def test_grid_coordinates_of_any_range_match_the_product(shape) -> None:
 
 
 def test_auto_falls_back_to_autograd_when_symbolic_derivatives_swell(monkeypatch) -> None:
-    from compute import engine
+    from compute.engines import engine
 
     grid = make_grid({"x": "0.1, 0.2"})
     product = "*".join(f"(x + {i})" for i in range(1, 31))
@@ -162,7 +162,7 @@ def test_auto_falls_back_to_autograd_when_symbolic_derivatives_swell(monkeypatch
 
 
 def test_device_auto_is_the_cpu_without_a_gpu_and_cuda_is_never_a_silent_fallback() -> None:
-    from compute.engine import resolve_device
+    from compute.engines.engine import resolve_device
 
     assert resolve_device("cpu") == "cpu"
     assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")

@@ -1,4 +1,4 @@
-"""The function registry (compute/functions.py) and the three classes of wrong numbers it closes.
+"""The function registry (compute/registry/functions.py) and the three classes of wrong numbers it closes.
 
 - Every entry is complete, and a missing rule is a named error when the entry is registered.
 - Every function, through every engine, agrees with SymPy at ordinary and extreme arguments
@@ -15,10 +15,10 @@ import sympy as sp
 
 import function_sweep as sweep
 from compute import make_grid, make_points, parse_expression, partials_on_grid
-from compute.functions import FUNCTIONS, REGISTRY, RegistryError, check_and_fold, register
-from compute.language import FUNCTIONS as LANGUAGE
-from compute.symbolic import formulas_in_process
-from compute.tree import Call, Symbol, walk
+from compute.language.tree import Call, Symbol, walk
+from compute.language.vocabulary import FUNCTIONS as LANGUAGE
+from compute.registry.functions import FUNCTIONS, REGISTRY, RegistryError, check_and_fold, register
+from compute.views.symbolic import formulas_in_process
 from conftest import ROOT, assert_close, sympy_reference
 
 METHODS = ("symbolic", "batched-grad", "vmap")
@@ -66,8 +66,8 @@ def test_constant_folding_agrees_with_the_torch_forward(name: str) -> None:
     would give, to rounding."""
     import torch
 
-    from compute.folding import fold_call
-    from compute.torch_lowering import raw_op
+    from compute.engines.torch_lowering import raw_op
+    from compute.registry.folding import fold_call
 
     fn = REGISTRY[name]
     for point in (0.3, 1.7, -0.6, 2.5, 13.7):
@@ -148,7 +148,7 @@ def test_every_function_is_exact_in_every_engine_at_ordinary_and_extreme_argumen
 def test_every_function_has_a_formula(name: str) -> None:
     text = sweep.case(name)[0]
     keys = [("f", ()), ("f", ("x",))]
-    found = formulas_in_process(text, keys)
+    found = formulas_in_process(parse_expression(text), keys)
     for key in keys:
         assert found[key], f"no LaTeX for {key} of {text}"
 

@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 from test_app import open_app, tables
 
 from compute import PartialsError, parse_expression
-from compute.domains import default_grid_names, grid_preference, positive_names, typo_hints
-from compute.grid import check_point_columns
-from compute.numbers import parse_number_list
+from compute.language.domains import default_grid_names, grid_preference, positive_names, typo_hints
+from compute.language.grid import check_point_columns
+from compute.language.numbers import parse_number_list
 from ui.compute_cache import APP_LIMITS, clear_results
 from ui.inputs import POSITIVE_GRID, default_range, slider_range, widened_range
 

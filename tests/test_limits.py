@@ -12,21 +12,21 @@ from streamlit.testing.v1 import AppTest
 
 import ui.compute_cache
 from compute import Limits, ResourceLimitError
-from compute.jobs import JobLimits, JobPool, JobRequest, estimate_cost, run_job
+from compute.service.jobs import JobLimits, JobPool, estimate_cost, job_request, run_job
 from conftest import ROOT
 from ui.compute_cache import clear_results
 
 LIMITS = Limits(max_points=10**9)
 # About 6 s of work on one core (4 million points, five 4th-order partials of a long
 # function): far past the 2-s limit below, whichever engine runs it.
-SLOW = JobRequest("sin(x*y)*exp(cos(x + y))*log(2 + sin(x)*cos(y)) + tanh(x*y)*atan(x - y)"
+SLOW = job_request("sin(x*y)*exp(cos(x + y))*log(2 + sin(x)*cos(y)) + tanh(x*y)*atan(x - y)"
                   "*sqrt(1 + x*x*y*y)",
                   grids=(("x", "linspace(0, 1, 2000)"), ("y", "linspace(0, 1, 2000)")),
                   wrt=("x,x,x,x", "y,y,y,y", "x,x,y,y", "x,x,x,y", "x,y,y,y"))
-HUGE = JobRequest("sin(x*y)", grids=(("x", "linspace(0, 1, 20000)"), ("y", "linspace(0, 1, 5000)")),
+HUGE = job_request("sin(x*y)", grids=(("x", "linspace(0, 1, 20000)"), ("y", "linspace(0, 1, 5000)")),
                   wrt=("x", "y", "x,y"))
-SMALL = JobRequest("t*k + 2*t*k**2", grids=(("t", "1, 2, 4"), ("k", "2, 3")), wrt=("k",))
-MEDIUM = JobRequest("x*y", grids=(("x", "linspace(0, 1, 300)"), ("y", "linspace(0, 1, 300)")),
+SMALL = job_request("t*k + 2*t*k**2", grids=(("t", "1, 2, 4"), ("k", "2, 3")), wrt=("k",))
+MEDIUM = job_request("x*y", grids=(("x", "linspace(0, 1, 300)"), ("y", "linspace(0, 1, 300)")),
                     wrt=("x",))
 
 
@@ -38,7 +38,7 @@ def pool():
 
 
 def test_small_jobs_take_the_quick_lane_not_the_servers_thread(pool) -> None:
-    assert estimate_cost(SMALL, LIMITS) < pool.limits.quick_cost
+    assert estimate_cost(SMALL) < pool.limits.quick_cost
     assert run_job(SMALL, LIMITS, pool).partial("k").tolist() == [[9, 13], [18, 26], [36, 52]]
     assert pool.quick.worker_pids()
     assert not pool.heavy.worker_pids()
@@ -161,10 +161,10 @@ def test_the_app_reports_a_stopped_job_and_keeps_working(monkeypatch, pool) -> N
     monkeypatch.setattr(ui.compute_cache, "job_pool", lambda: pool)
     clear_results()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.query_params["f"] = SLOW.text
+    at.query_params["f"] = SLOW.expression.text
     at.query_params["var.x"] = "linspace(0, 1, 2000)"
     at.query_params["var.y"] = "linspace(0, 1, 2000)"
-    at.query_params["wrt"] = list(SLOW.wrt)
+    at.query_params["wrt"] = [w.text for w in SLOW.wrt]
     at.run()
     assert not at.exception
     assert any("stopped after 2 s" in e.value for e in at.error)

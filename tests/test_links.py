@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from test_app import tables
 
 from compute import PartialsError, parse_constant, parse_expression
-from compute.grid import parse_grid_spec
-from compute.numbers import parse_count, parse_number
+from compute.language.grid import parse_grid_spec
+from compute.language.numbers import parse_count, parse_number
 from conftest import open_app
 from ui.compute_cache import APP_LIMITS, clear_results
 from ui.inputs import MAX_PARAMETER, default_range, slider_range

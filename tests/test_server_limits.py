@@ -10,8 +10,16 @@ import time
 import pytest
 
 from compute import Limits, ResourceLimitError
-from compute.caches import BoundedCache
-from compute.jobs import JobLimits, JobPool, JobRequest, estimate_cost, measure_request, run_job
+from compute.service.caches import BoundedCache
+from compute.service.jobs import (
+    JobLimits,
+    JobPool,
+    JobRequest,
+    estimate_cost,
+    job_request,
+    measure_request,
+    run_job,
+)
 
 NAMES = ["t"] + [f"v{i}" for i in range(15)]
 
@@ -25,11 +33,11 @@ def chain_request(partials: int = 64) -> JobRequest:
               for i in range(1, 39)]
     lines.append("a38")
     wrt = [",".join(c) for c in itertools.combinations_with_replacement(["t", "v0", "v1", "v2", "v3"], 4)]
-    return JobRequest("\n".join(lines), grids=tuple((n, "0.5") for n in NAMES),
+    return job_request("\n".join(lines), grids=tuple((n, "0.5") for n in NAMES),
                       params=(("b", 2.0), ("j", 1.5)), wrt=tuple(wrt[:partials]))
 
 
-TRIVIAL = JobRequest("x*y + 1", grids=(("x", "1, 2"), ("y", "3")), wrt=("x",))
+TRIVIAL = job_request("x*y + 1", grids=(("x", "1, 2"), ("y", "3")), wrt=("x",))
 
 
 def rss_bytes(pid: int) -> int:
@@ -44,7 +52,7 @@ def test_a_job_the_estimate_calls_small_never_computes_in_the_callers_thread() -
     request = chain_request()
     pool = JobPool(JobLimits(seconds=3, quick_seconds=1, workers=1, quick_workers=1))
     try:
-        assert estimate_cost(request, Limits()) < pool.limits.quick_cost / 50  # badly underestimated
+        assert estimate_cost(request) < pool.limits.quick_cost / 50  # badly underestimated
         cpu = time.thread_time()
         start = time.perf_counter()
         with pytest.raises(ResourceLimitError, match="stopped after 3 s"):
@@ -59,12 +67,12 @@ def test_a_job_the_estimate_calls_small_never_computes_in_the_callers_thread() -
 
 def test_results_over_the_per_request_budget_are_refused_before_anything_starts() -> None:
     """``x*y*z*w`` on 2000×2000 with all 64 partials up to order 4 needed ~2 GB."""
-    request = JobRequest("x*y*z*w", grids=(("x", "linspace(0, 1, 2000)"), ("y", "linspace(0, 1, 2000)"),
+    request = job_request("x*y*z*w", grids=(("x", "linspace(0, 1, 2000)"), ("y", "linspace(0, 1, 2000)"),
                                            ("z", "1"), ("w", "2")),
                          wrt=tuple(",".join(c) for o in (1, 2, 3, 4)
                                    for c in itertools.combinations_with_replacement("xyzw", o))[:64])
     limits = Limits(max_result_bytes=320 * 2**20)
-    assert measure_request(request, limits).result_bytes == 4_000_000 * 65 * 8
+    assert measure_request(request).result_bytes == 4_000_000 * 65 * 8
     pool = JobPool(JobLimits(workers=1))
     try:
         start = time.perf_counter()
@@ -98,7 +106,7 @@ def _distinct_program(k: int) -> JobRequest:
     lines += [f"a{i} = sigmoid(a{i - 1})**b + softplus(a{i - 1})*u" for i in range(1, 14)]
     lines.append("a13 + u*v")
     wrt = sorted({",".join(sorted(c)) for c in itertools.combinations_with_replacement("tuv", 3)})
-    return JobRequest("\n".join(lines), grids=(("t", "0.5"), ("u", "1.5"), ("v", "2")),
+    return job_request("\n".join(lines), grids=(("t", "0.5"), ("u", "1.5"), ("v", "2")),
                       params=(("b", 2.0), ("j", 1.5)), wrt=(*wrt, "t", "t,u"))
 
 
@@ -129,7 +137,7 @@ def test_a_workers_memory_stays_bounded_across_200_distinct_jobs(monkeypatch) ->
 def test_the_same_large_job_succeeds_every_time() -> None:
     """A worker used to hold its previous answer while computing the next one: with a memory cap
     between one and two results, identical requests alternated OK / "Too big" / OK."""
-    request = JobRequest("x*y", grids=(("x", "linspace(0, 1, 5000)"), ("y", "linspace(0, 1, 4000)")),
+    request = job_request("x*y", grids=(("x", "linspace(0, 1, 5000)"), ("y", "linspace(0, 1, 4000)")),
                          wrt=("x", "y"))  # 20 M points × 3 arrays = 480 MB
     pool = JobPool(JobLimits(workers=1, quick_cost=0.0, memory_bytes=800 * 2**20))
     try:
@@ -178,7 +186,7 @@ def test_a_cache_is_bounded_by_bytes_and_computes_a_key_once() -> None:
 
 
 def test_a_slow_formula_does_not_hold_up_another_users() -> None:
-    from compute.symbolic import formula_pool, formulas_latex
+    from compute.service.formulas import formula_pool, formulas_latex
 
     slow = "x"
     for _ in range(100):

@@ -12,9 +12,9 @@ import sympy as sp
 from streamlit.testing.v1 import AppTest
 
 from compute import Limits, PartialsError, ResourceLimitError, parse_expression
-from compute.grid import make_grid
-from compute.jobs import JobLimits, JobPool, JobRequest, run_job
-from compute.sweep import MAX_FRAMES, partials_over_sweep, sweep_values, thinned_plane
+from compute.engines.sweep import MAX_FRAMES, partials_over_sweep, sweep_values, thinned_plane
+from compute.language.grid import make_grid
+from compute.service.jobs import JobLimits, JobPool, job_request, run_job
 from conftest import assert_close, open_app, sympy_reference
 from ui.compute_cache import clear_results
 
@@ -76,7 +76,7 @@ def test_the_thinned_plane_is_what_the_plot_shows() -> None:
 def test_a_sweep_runs_as_one_job_in_either_lane(quick: bool) -> None:
     pool = JobPool(JobLimits(quick_cost=1e12 if quick else 0.0, workers=1))
     plane = (("x", (0.5, 1.0, 2.0)), ("y", (1.0, 3.0)))
-    request = JobRequest(TEXT, grids=plane, params=(("a", 1.0),), wrt=("x",),
+    request = job_request(TEXT, grids=plane, params=(("a", 1.0),), wrt=("x",),
                          sweep=("a", (0.0, 1.0, 2.0)))
     try:
         frames = run_job(request, Limits(), pool)

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from compute.wire import decode, encode
+from compute.service.wire import decode, encode
 
 
 def _through_a_stream(message: object) -> object:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from compute import PartialsResult
-from compute.codegen import (
+from compute.language.grid import AxisSpec, Points
+from compute.views.codegen import (
     POINTS_FILE,
     SNIPPET_BUDGET,
     points_csv,
@@ -14,7 +15,6 @@ from compute.codegen import (
     too_long_to_show,
     torch_snippet,
 )
-from compute.grid import AxisSpec, Points
 
 POINTS_CSV_MAX_NUMBERS = 1_000_000  # the points file is offered up to here (~1 s, ~20 MB to build)
 

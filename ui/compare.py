@@ -13,8 +13,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from compute import PartialsError, ResourceLimitError, parse_constant, parse_expression, parse_grid_spec
-from compute.tables import result_columns
+from compute import (
+    AxisSpec,
+    Expression,
+    PartialsError,
+    ResourceLimitError,
+    parse_constant,
+    parse_expression,
+    parse_grid_spec,
+)
+from compute.views.tables import result_columns
 
 from . import figures
 from .compute_cache import APP_LIMITS, compute_on_grid, grid_size
@@ -88,6 +96,7 @@ def _page() -> None:
     names = list(dict.fromkeys(expressions[0].free_names + expressions[1].free_names))
     link = st.session_state.get("cmp.link", {})
     grids: dict[str, str] = {}
+    axes: dict[str, AxisSpec] = {}
     params_a: dict[str, float] = {}
     params_b: dict[str, float] = {}
     ok = True
@@ -103,7 +112,7 @@ def _page() -> None:
             spec = c1.text_input(f"Grid for {name}", value=link.get(f"var.{name}", "linspace(-1, 1, 21)"),
                                  key=f"cmp.var.{name}")
             try:
-                parse_grid_spec(spec, APP_LIMITS)
+                axes[name] = parse_grid_spec(spec, APP_LIMITS)
                 grids[name] = spec
             except PartialsError as exc:
                 c2.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")
@@ -128,19 +137,20 @@ def _page() -> None:
     wrt = st.pills("Partials", options, selection_mode="multi", key="cmp.wrt", wrap=True,
                    format_func=lambda n: f"∂/∂{n}")
     if ok and grids:
-        _results(text_a, text_b, grids, params_a, params_b, wrt)
+        _results(expressions[0], expressions[1], axes, params_a, params_b, wrt)
     else:
         st.info("Give at least one valid grid variable to compare.", icon=":material/arrow_upward:")
     _write_url(text_a, text_b if two else "", grids, params_a, params_b, wrt)
 
 
-def _results(text_a, text_b, grids, params_a, params_b, wrt) -> None:
-    variables = tuple(grids.items())
+def _results(a_expression: Expression, b_expression: Expression, axes: dict[str, AxisSpec],
+             params_a: dict[str, float], params_b: dict[str, float], wrt: list[str]) -> None:
+    variables = tuple(axes.items())
     try:
         if grid_size(variables) > APP_LIMITS.max_points:
             raise ResourceLimitError(f"the grid is over this app's limit of {APP_LIMITS.max_points:,} points")
-        a = compute_on_grid(text_a, variables, tuple(params_a.items()), tuple(wrt))
-        b = compute_on_grid(text_b, variables, tuple(params_b.items()), tuple(wrt))
+        a = compute_on_grid(a_expression, variables, tuple(params_a.items()), tuple(wrt))
+        b = compute_on_grid(b_expression, variables, tuple(params_b.items()), tuple(wrt))
     except PartialsError as exc:
         st.error(exc.describe(), icon=":material/error:")
         return

@@ -1,25 +1,29 @@
-"""Engine calls cached on the validated inputs (strings and tuples), never on arrays.
+"""Engine calls cached on the validated request (expression, axes, partials), never on arrays.
 
 Every session asking the same question shares one cached, read-only result; a result depends
 only on its key, so no session can see anything another did not also ask for. Heavy jobs run in
-the shared worker pool with a time limit and a memory cap (see compute.jobs).
+the shared worker pool with a time limit and a memory cap (see compute.service.jobs).
 """
 
 from __future__ import annotations
 
 import gc
+import math
 import os
 from dataclasses import dataclass
 
 import streamlit as st
 import torch
 
-import compute.engine  # noqa: F401 - load torch's operators once, not inside a user's first job
+import compute.engines.engine  # noqa: F401 - load torch's operators once, not inside a user's first job
 from compute import Limits, PartialsResult
-from compute.caches import BoundedCache
-from compute.grid import Points, parse_grid_spec
-from compute.jobs import JobPool, JobRequest, result_nbytes, run_job
-from compute.symbolic import FormulasBusy, FormulaSet, formula_pool, formula_set
+from compute.language.derivatives import DerivativeRequest
+from compute.language.expression import Expression
+from compute.language.grid import AxisSpec, Points
+from compute.service.caches import BoundedCache
+from compute.service.formulas import FormulasBusy, formula_pool, formula_set
+from compute.service.jobs import JobPool, JobRequest, job_request, result_nbytes, run_job
+from compute.views.symbolic import FormulaSet
 
 from . import figures  # noqa: F401 - load Plotly before the freeze below
 
@@ -48,7 +52,7 @@ _return_large_frees_to_the_system()
 # the collector keeps its full collections (which hold the GIL) from stalling every session.
 gc.freeze()
 
-# The server computes nothing itself (see compute.jobs); one torch thread for the odd helper.
+# The server computes nothing itself (see compute.service.jobs); one torch thread for the odd helper.
 torch.set_num_threads(int(os.environ.get("PARTIALS_APP_THREADS", "1")))
 
 
@@ -95,39 +99,32 @@ class ResultRef:
         return fetch(self.request)
 
 
-def grid_request(text: str, variables: tuple[tuple[str, str], ...], params: tuple[tuple[str, float], ...],
-                 wrt: tuple[str, ...], dtype: str = "float64") -> JobRequest:
-    return JobRequest(text, grids=variables, params=params, wrt=wrt, dtype=dtype)
+def grid_request(expression: Expression, axes: tuple[tuple[str, AxisSpec], ...],
+                 params: tuple[tuple[str, float], ...], wrt: tuple[str | DerivativeRequest, ...],
+                 dtype: str = "float64") -> JobRequest:
+    """A grid request from what the inputs already validated; only the partials' names are
+    checked here, once, against the grid's and the parameters' names."""
+    return job_request(expression, axes, params=params, wrt=wrt, dtype=dtype, limits=APP_LIMITS)
 
 
-def points_request(text: str, points: tuple[tuple[str, tuple[float, ...]], ...],
-                   params: tuple[tuple[str, float], ...], wrt: tuple[str, ...],
+def points_request(expression: Expression, points: tuple[tuple[str, tuple[float, ...]], ...],
+                   params: tuple[tuple[str, float], ...], wrt: tuple[str | DerivativeRequest, ...],
                    dtype: str = "float64") -> JobRequest:
-    return JobRequest(text, points=points, params=params, wrt=wrt, dtype=dtype)
+    return job_request(expression, points=points, params=params, wrt=wrt, dtype=dtype, limits=APP_LIMITS)
 
 
 def compute_on_grid(
-    text: str,
-    variables: tuple[tuple[str, str], ...],
+    expression: Expression,
+    axes: tuple[tuple[str, AxisSpec], ...],
     params: tuple[tuple[str, float], ...],
     wrt: tuple[str, ...],
     dtype: str = "float64",
 ) -> PartialsResult:
-    return _cached(JobRequest(text, grids=variables, params=params, wrt=wrt, dtype=dtype))
-
-
-def compute_on_points(
-    text: str,
-    points: tuple[tuple[str, tuple[float, ...]], ...],
-    params: tuple[tuple[str, float], ...],
-    wrt: tuple[str, ...],
-    dtype: str = "float64",
-) -> PartialsResult:
-    return _cached(JobRequest(text, points=points, params=params, wrt=wrt, dtype=dtype))
+    return _cached(grid_request(expression, axes, params, wrt, dtype))
 
 
 def compute_sweep(
-    text: str,
+    expression: Expression,
     plane: tuple[tuple[str, tuple[float, ...]], ...],
     params: tuple[tuple[str, float], ...],
     wrt: tuple[str, ...],
@@ -135,31 +132,39 @@ def compute_sweep(
     sweep: tuple[str, tuple[float, ...]],
 ) -> list[PartialsResult]:
     """One result per parameter value on the plotted plane (an animation's frames)."""
-    return _cached(JobRequest(text, grids=plane, params=params, wrt=wrt, dtype=dtype, sweep=sweep))
+    return _cached(job_request(expression, plane, params=params, wrt=wrt, dtype=dtype, sweep=sweep,
+                               limits=APP_LIMITS))
 
 
-def grid_size(variables: tuple[tuple[str, str], ...]) -> int:
-    size = 1
-    for _, spec in variables:
-        size *= parse_grid_spec(spec, APP_LIMITS).size
-    return size
+def grid_size(axes: tuple[tuple[str, AxisSpec], ...]) -> int:
+    return math.prod(axis.size for _, axis in axes)
 
 
-def formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> FormulaSet:
+FormulaKeys = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@st.cache_resource
+def formula_cache() -> BoundedCache:
+    """Formula sets shared by every session, keyed by the validated expression and the keys."""
+    return BoundedCache(64 * 2**20, _formula_bytes, ttl_seconds=3600)
+
+
+def _formula_bytes(found: FormulaSet) -> int:
+    return 256 + sum(len(t or "") for t in found.latex.values()) + sum(
+        len(part) for entry in found.where for part in entry)
+
+
+def formulas(expression: Expression, keys: FormulaKeys) -> FormulaSet:
     """LaTeX per (output, wrt), in terms of the function's own definitions, and those definitions;
     None where SymPy failed or ran past its time limit; nothing (and nothing cached, so the next
     rerun tries again) when every formula worker stayed busy."""
-    try:
-        return _formulas(text, keys)
-    except FormulasBusy:
-        return FormulaSet({})
-
-
-@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
-def _formulas(text: str, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> FormulaSet:
     # The page asks after drawing the numbers, so waiting here delays only the formulas; a fresh
     # server's first worker takes a few seconds to import SymPy.
-    return formula_set(text, list(keys), timeout_s=4.0, queue_s=8.0)
+    try:
+        return formula_cache().get_or_compute(
+            (expression, keys), lambda: formula_set(expression, list(keys), timeout_s=4.0, queue_s=8.0))
+    except FormulasBusy:
+        return FormulaSet({})
 
 
 def start_formula_workers() -> None:
@@ -171,4 +176,4 @@ def start_formula_workers() -> None:
 def clear_results() -> None:
     """Forget computed results (not the worker pool)."""
     result_cache().clear()
-    _formulas.clear()
+    formula_cache().clear()

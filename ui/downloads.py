@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from compute.tables import comment_lines, exact_wide
+from compute.views.tables import comment_lines, exact_wide
 
 CSV_MAX_NUMBERS = 1_000_000
 PARQUET_MAX_NUMBERS = 16_000_000
@@ -72,7 +72,7 @@ def download_button(container, label: str, build: Callable[[], pd.DataFrame], *,
                     metadata: dict | None = None, **button_args) -> str | None:
     """One button for ``build()``'s table, as CSV or Parquet by size; a disabled button when it is
     too large for either, with the reason (and the command that writes the file) in its tooltip.
-    ``metadata`` (see :func:`compute.tables.provenance`) heads a CSV as comments and goes into a
+    ``metadata`` (see :func:`compute.views.tables.provenance`) heads a CSV as comments and goes into a
     Parquet file's schema metadata. Returns the reason (None when the button works), for the page
     to show in full."""
     kind = download_format(numbers)

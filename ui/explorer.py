@@ -8,9 +8,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from compute import PartialsError, ResourceLimitError
-from compute.grid import parse_grid_spec
 
-from . import style
+from . import gallery, inspector, style
 from .code_panel import code_panel
 from .compute_cache import APP_LIMITS, ResultRef, fetch, grid_request, grid_size, points_request
 from .downloads import cli_command
@@ -50,6 +49,7 @@ def render() -> None:
     if "_seeded" not in st.session_state or arrived:  # first visit, or a link / gallery card
         state, notes = read_query(incoming)
         seed_from_link(state)
+        inspector.seed(state.inspect)
         st.session_state.pop("view", None)  # the results tab: the link's, not the one open before
         st.session_state["_results_view"] = state.view
         st.session_state["_seeded"] = True
@@ -113,7 +113,7 @@ def _inputs() -> Inputs:
     inputs.mode = st.session_state["mode"]
     st.markdown("## Variables and parameters")
     variables_input(expression, inputs, inputs.mode)
-    grid_names = tuple(n for n, _ in inputs.grids)
+    grid_names = tuple(n for n, _ in inputs.axes)
     if inputs.mode == "points":
         points_input(expression, inputs)
         grid_names = tuple(n for n, _ in inputs.points)
@@ -125,19 +125,20 @@ def _inputs() -> Inputs:
 def _results(inputs: Inputs) -> None:
     start = time.perf_counter()
     try:
+        assert inputs.expression is not None  # the results follow valid inputs only
         if inputs.mode == "points":
             size = len(inputs.points[0][1]) if inputs.points else 0
             with st.spinner(f"Computing {size:,} points…"):
-                request = points_request(inputs.text, inputs.points, inputs.params, inputs.wrt,
+                request = points_request(inputs.expression, inputs.points, inputs.params, inputs.wrt,
                                          inputs.dtype)
                 result = fetch(request)
         else:
-            size = grid_size(inputs.grids)
+            size = grid_size(inputs.axes)
             if size > APP_LIMITS.max_points:
                 raise ResourceLimitError(f"the grid has {size:,} points; this app's limit is "
                                          f"{APP_LIMITS.max_points:,} (the CLI goes further)")
             with st.spinner(f"Computing {size:,} points…"):
-                request = grid_request(inputs.text, inputs.grids, inputs.params, inputs.wrt,
+                request = grid_request(inputs.expression, inputs.axes, inputs.params, inputs.wrt,
                                        inputs.dtype)
                 result = fetch(request)
     except ResourceLimitError as exc:
@@ -150,17 +151,21 @@ def _results(inputs: Inputs) -> None:
         st.error("Out of memory — try a smaller grid or fewer partials.", icon=":material/block:")
         return
     render_summary(result, time.perf_counter() - start)
+    fact_slot = st.container()  # filled after the tables: a gallery example's fact, computed
+    inspect_box = inspector.box(result)  # closed: runs nothing; open: one point, one quick job
     view, tab = _view_tabs()
     with tab:  # only the open tab is drawn: the others cost the server and the browser nothing
         if view == "tables":
-            render_tables(result, inputs.text, cli_command(
+            render_tables(result, cli_command(
                 inputs.text, inputs.grids if inputs.mode != "points" else (), inputs.params,
                 inputs.wrt, inputs.dtype, points_file="points.csv" if inputs.mode == "points" else None),
                 grids=inputs.grids if inputs.mode != "points" else ())
         elif view == "plot":
             plot_panel(ResultRef(request))
         else:
-            code_panel(result, {n: parse_grid_spec(s, APP_LIMITS) for n, s in inputs.grids})
+            code_panel(result, dict(request.grids))
+    inspector.fill(inspect_box, inputs, result)
+    gallery.explorer_fact(fact_slot, inputs)
 
 
 def _view_tabs() -> tuple[str, DeltaGenerator]:
@@ -196,4 +201,5 @@ def _view_state(inputs: Inputs) -> ViewState:
         digits="" if digits == 10 else str(digits),
         anim=animation_state(dict(s.get("params", ()))),
         view=st.session_state.get("_results_view", "tables"),
+        inspect=inspector.link_state(),
     )

@@ -170,3 +170,57 @@ def animation(kind: str, x: np.ndarray, y: np.ndarray | None, frames: list[np.nd
     fig = _layout(fig, f"{label} as {parameter} goes from {values[0]:.6g} to {values[-1]:.6g}")
     fig.update_layout(margin={"b": 150}, height=660)
     return fig
+
+
+MAX_TARGETS = 64  # click targets per axis laid over a heatmap: enough to hit any cell region
+
+
+def click_targets(fig: go.Figure, x: np.ndarray, y: np.ndarray, names: tuple[str, str]) -> go.Figure:
+    """Invisible markers on (a thinning of) the plotted grid: Plotly selects scatter points on a
+    click, never heatmap cells, so these make a click on a heatmap or contour pick a grid point.
+    Coordinates go out in float64, so a clicked point is exactly a grid value."""
+    sx, sy = stride_for(len(x), MAX_TARGETS), stride_for(len(y), MAX_TARGETS)
+    X, Y = np.meshgrid(np.asarray(x, dtype=np.float64)[::sx], np.asarray(y, dtype=np.float64)[::sy],
+                       indexing="ij")
+    fig.add_trace(go.Scatter(
+        x=X.ravel(), y=Y.ravel(), mode="markers", name="click to inspect", showlegend=False,
+        marker={"size": 10, "opacity": 0, "color": "black"},
+        hovertemplate=f"{names[0]} = %{{x:.6g}}<br>{names[1]} = %{{y:.6g}}<br>click to inspect"
+                      "<extra></extra>"))
+    fig.update_layout(hoverdistance=-1)  # the nearest target, wherever the click lands
+    return fig
+
+
+def mark_point(fig: go.Figure, x0: float, y0: float, text: str) -> go.Figure:
+    """The inspected point on a 2-D plot: a ring visible on any colour scale."""
+    fig.add_trace(go.Scatter(
+        x=[x0], y=[y0], mode="markers", name="inspected point", showlegend=False,
+        marker={"size": 14, "symbol": "circle-open", "color": "white", "line": {"width": 3}},
+        hovertemplate=f"{text}<extra>inspected point</extra>"))
+    fig.add_trace(go.Scatter(
+        x=[x0], y=[y0], mode="markers", showlegend=False, hoverinfo="skip",
+        marker={"size": 18, "symbol": "circle-open", "color": "black", "line": {"width": 1.5}}))
+    return fig
+
+
+def tangent_plane(fig: go.Figure, xs: np.ndarray, ys: np.ndarray, z: np.ndarray,
+                  point: tuple[float, float, float], label: str) -> go.Figure:
+    """A patch of the tangent plane (z has rows along y) and the point itself on a surface."""
+    fig.add_trace(go.Surface(
+        x=xs, y=ys, z=z, showscale=False, opacity=0.7, name="tangent plane",
+        colorscale=[[0, "#f97316"], [1, "#f97316"]], hovertemplate="tangent plane<extra></extra>"))
+    fig.add_trace(go.Scatter3d(
+        x=[point[0]], y=[point[1]], z=[point[2]], mode="markers", name="inspected point",
+        marker={"size": 5, "color": "black", "line": {"color": "white", "width": 2}},
+        hovertemplate=f"{label}<extra>inspected point</extra>"))
+    return fig
+
+
+def line_targets(fig: go.Figure, x: np.ndarray, values: np.ndarray, name: str) -> go.Figure:
+    """Invisible markers along a line (a line alone cannot be clicked): at most 500."""
+    step = stride_for(len(x), 500)
+    fig.add_trace(go.Scatter(
+        x=np.asarray(x, dtype=np.float64)[::step], y=masked32(values)[::step], mode="markers",
+        showlegend=False, name="click to inspect", marker={"size": 10, "opacity": 0},
+        hovertemplate=f"{name} = %{{x:.6g}}<br>click to inspect<extra></extra>"))
+    return fig

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from compute import pitfalls
-from compute.derivatives import BUNDLES
-from compute.language import FUNCTIONS
+from compute.language.derivatives import BUNDLES
+from compute.language.vocabulary import FUNCTIONS
 
 from .results import format_number
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -27,13 +26,13 @@ from compute import (
     partial_label,
     points_from_csv,
 )
-from compute.caches import BoundedCache
-from compute.derivatives import BUNDLES
-from compute.domains import GRID_RULE, default_grid_names, positive_names, typo_hints
-from compute.grid import check_point_columns
-from compute.language import FUNCTIONS
-from compute.numbers import parse_count, parse_number_list
-from compute.sweep import MAX_FRAMES
+from compute.engines.sweep import MAX_FRAMES
+from compute.language.derivatives import BUNDLES
+from compute.language.domains import GRID_RULE, default_grid_names, positive_names, typo_hints
+from compute.language.grid import AxisSpec, check_point_columns, make_points
+from compute.language.numbers import parse_count, parse_number_list
+from compute.language.vocabulary import FUNCTIONS
+from compute.service.caches import BoundedCache
 
 from .compute_cache import APP_LIMITS
 from .url_state import LINK_MAX_POINTS, MAX_PARAMETER, ViewState, check_parameter
@@ -57,7 +56,8 @@ class Inputs:
     text: str
     expression: Expression | None = None
     mode: str = "grid"
-    grids: tuple[tuple[str, str], ...] = ()
+    grids: tuple[tuple[str, str], ...] = ()  # the valid grid specs as typed (for the CLI command)
+    axes: tuple[tuple[str, AxisSpec], ...] = ()  # the same, validated: what the request carries
     points: tuple[tuple[str, tuple[float, ...]], ...] = ()
     params: tuple[tuple[str, float], ...] = ()
     wrt: tuple[str, ...] = ()
@@ -205,6 +205,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
         st.info("This function has no free names: it is a constant.")
         return
     grids: list[tuple[str, str]] = []
+    axes: list[tuple[str, AxisSpec]] = []
     raw_grids: list[tuple[str, str]] = []  # as typed, valid or not: a shared link keeps them
     params: list[tuple[str, float]] = []
     ranges: list[tuple[str, str]] = []
@@ -236,6 +237,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                 try:
                     axis = parse_grid_spec(spec or "", APP_LIMITS)
                     grids.append((name, spec))
+                    axes.append((name, axis))
                     why = (f" — positive: {name} is under a log, sqrt, division or fractional power"
                            if name in positive and spec == POSITIVE_GRID else "")
                     st.caption(f"{axis.size:,} value{'s' if axis.size != 1 else ''}{why}")
@@ -247,6 +249,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                 params.append((name, value))
                 ranges.append((name, lo_hi))
     inputs.grids = tuple(grids)
+    inputs.axes = tuple(axes)
     inputs.params = tuple(params)
     inputs.state["grids"] = tuple(raw_grids)
     inputs.state["params"] = tuple((n, repr(v)) for n, v in params)
@@ -464,9 +467,8 @@ def points_input(expression: Expression, inputs: Inputs) -> None:
         clean = edited.dropna(how="all")
         if clean.isna().any().any():
             raise PartialsError("every row needs a value in every column")
-        buffer = io.StringIO()
-        clean.to_csv(buffer, index=False)
-        parsed = points_from_csv(buffer.getvalue(), APP_LIMITS)
+        # The editor's cells are float64 already: validated as numbers, never written to text.
+        parsed = make_points({name: clean[name].to_numpy() for name in names}, APP_LIMITS)
     except PartialsError as exc:
         st.error(f"**Points:** {exc.describe()}", icon=":material/error:")
         inputs.ok = False

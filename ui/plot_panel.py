@@ -13,11 +13,11 @@ import numpy as np
 import streamlit as st
 
 from compute import PartialsError, PartialsResult, ResourceLimitError
-from compute.grid import Grid
-from compute.sweep import MAX_FRAMES, sweep_values, thinned_plane
-from compute.tables import Column, result_columns
+from compute.engines.sweep import MAX_FRAMES, sweep_values, thinned_plane
+from compute.language.grid import Grid
+from compute.views.tables import Column, result_columns
 
-from . import figures
+from . import figures, plot_point
 from .compute_cache import ResultRef, compute_sweep
 from .inputs import (
     animation_state,
@@ -107,7 +107,9 @@ def _plot_panel(result: PartialsResult) -> None:
             return
         fig = figures.vector_field(x, y, plane(columns[output]), plane(columns[gx]), plane(columns[gy]),
                                    axes, f"{output} with its gradient")
-    st.plotly_chart(fig, width="stretch", key="main_plot")
+    fig = plot_point.decorate(fig, kind, result, columns[show], axes, index, x, y)
+    event = st.plotly_chart(fig, width="stretch", **plot_point.chart_options(kind))
+    plot_point.handle_selection(event, result, axes, index)
     _animation_panel(result, columns[show], kind, axes, index)
 
 
@@ -154,7 +156,7 @@ def _animation_panel(result: PartialsResult, column: Column, kind: str, axes: tu
                                   ANIMATION_AXIS if len(axes) == 2 else ANIMATION_LINE)
             wrt = column.wrt if isinstance(column.wrt, str) else ",".join(column.wrt)
             with st.spinner(f"Computing {len(values)} frames…"):
-                sweep = compute_sweep(result.expression.text, plane, tuple(result.params.items()),
+                sweep = compute_sweep(result.expression, plane, tuple(result.params.items()),
                                       (wrt,) if wrt else (), result.dtype, (name, values))
         except (PartialsError, ResourceLimitError) as exc:
             st.error(exc.describe(), icon=":material/error:")
@@ -248,7 +250,11 @@ def _line_plot(result: PartialsResult, columns: dict[str, Column], show: str) ->
     series = {columns[show].label: columns[show].values[::step]}
     if st.toggle("Show every quantity", key="line_all"):
         series = {c.label: c.values[::step] for c in columns.values()}
-    st.plotly_chart(figures.lines(x[::step], series, name), width="stretch", key="main_plot")
+    fig = figures.line_targets(figures.lines(x[::step], series, name), x[::step],
+                               columns[show].values[::step], name)
+    fig = plot_point.decorate(fig, "line", result, columns[show], (name,), {}, x, None)
+    event = st.plotly_chart(fig, width="stretch", **plot_point.chart_options("line"))
+    plot_point.handle_selection(event, result, (name,), {})
 
 
 def _points_plot(result: PartialsResult, columns: dict[str, Column]) -> None:
@@ -260,5 +266,6 @@ def _points_plot(result: PartialsResult, columns: dict[str, Column]) -> None:
     remember("show")
     coords = result.domain.coordinates(0, min(result.domain.size, 20000))
     values = columns[show].values.reshape(-1)[: len(next(iter(coords.values())))]
-    st.plotly_chart(figures.scatter_points(coords, values, columns[show].label), width="stretch",
-                    key="main_plot")
+    event = st.plotly_chart(figures.scatter_points(coords, values, columns[show].label),
+                            width="stretch", **plot_point.chart_options("points"))
+    plot_point.handle_selection(event, result, (), {})

@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from compute import PartialsResult
-from compute.grid import Grid
-from compute.symbolic import MAX_SYMBOLIC_NODES, FormulaSet, latex_name, partial_latex, written_size
-from compute.tables import Column, provenance, result_columns, tidy_table, with_quantity
+from compute.language.grid import Grid
+from compute.views.symbolic import MAX_SYMBOLIC_NODES, FormulaSet, latex_name, partial_latex, written_size
+from compute.views.tables import Column, provenance, result_columns, tidy_table, with_quantity
 
 from .compute_cache import formulas, start_formula_workers
 from .downloads import download_button, download_format
@@ -142,7 +142,7 @@ def deferred(result: PartialsResult, build: Callable[[PartialsResult], pd.DataFr
     return frame
 
 
-def render_tables(result: PartialsResult, text: str, command: str | None = None,
+def render_tables(result: PartialsResult, command: str | None = None,
                   grids: tuple[tuple[str, str], ...] = ()) -> None:
     """``command``: the CLI command that writes the same numbers, offered when a download is too
     large to build in the server; ``grids``: the grid specs as typed. Both go into the downloads,
@@ -201,7 +201,7 @@ def render_tables(result: PartialsResult, text: str, command: str | None = None,
             shown, config = preview_grid(preview, digits, wide)
             st.dataframe(shown, width="stretch", height=320, column_config=config)
     if with_formulas:  # after the numbers: SymPy never delays them
-        render_formulas(formulas(text, keys), columns, heads, definitions)
+        render_formulas(formulas(result.expression, keys), columns, heads, definitions)
 
 
 def render_formulas(found: FormulaSet, columns: list[Column], heads: list, definitions) -> None:

@@ -6,7 +6,8 @@ Keys (v=1): ``f`` function · ``mode`` grid|points · ``var.NAME`` grid spec · 
 value · ``range.NAME`` slider range "lo, hi" · ``pts.NAME`` point values "1, 2, 3" · ``wrt``
 (repeated) derivative specs · ``dtype`` · ``plot`` kind · ``show`` plotted quantity · ``axes``
 plotted variables "x, y" · ``at.NAME`` slice value · ``digits`` · ``anim`` a playing parameter
-animation "NAME, FROM, TO, FRAMES" · ``view`` the results view shown, tables|plot|code.
+animation "NAME, FROM, TO, FRAMES" · ``view`` the results view shown, tables|plot|code ·
+``inspect.NAME`` a coordinate of the inspected point (present while the inspector is open).
 
 A link is untrusted: this module reads strings with size caps, drops unknown keys and text that
 is not valid Unicode, and checks the link-only keys (``digits``, ``anim``) with the same strict
@@ -23,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from compute import PartialsError, parse_constant
+from compute.engines.sweep import MAX_FRAMES
+from compute.language.numbers import parse_count, printable
 from compute.limits import DEFAULT_LIMITS
-from compute.numbers import parse_count, printable
-from compute.sweep import MAX_FRAMES
 
 VERSION = "1"
 SEED_FUNCTION = "t*k + 2*t*k**2"
@@ -33,7 +34,7 @@ SEED_GRIDS = (("t", "1, 2, 4"), ("k", "2, 3"))
 PLOT_KINDS = ("surface", "heatmap", "contour", "vectors", "line")
 VIEWS = ("tables", "plot", "code")  # the Explorer's results views; only the one shown is drawn
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
-_PREFIXED = ("var", "param", "range", "pts", "at")
+_PREFIXED = ("var", "param", "range", "pts", "at", "inspect")
 MAX_KEYS = 200
 MAX_VALUE_CHARS = 20_000
 # The server's HTTP parser (uvicorn's h11) refuses a request head over 16 KiB that does not
@@ -71,6 +72,7 @@ class ViewState:
     digits: str = ""
     anim: str = ""
     view: str = "tables"
+    inspect: tuple[tuple[str, str], ...] = ()  # the inspected point, coordinates as typed
 
     def to_query(self) -> dict[str, str | list[str]]:
         """Query parameters for this view, leaving out what equals the defaults."""
@@ -78,7 +80,7 @@ class ViewState:
         if self.mode != "grid":
             q["mode"] = self.mode
         for prefix, pairs in (("var", self.grids), ("param", self.params), ("range", self.ranges),
-                              ("pts", self.points), ("at", self.at)):
+                              ("pts", self.points), ("at", self.at), ("inspect", self.inspect)):
             for name, value in pairs:
                 q[f"{prefix}.{name}"] = value
         if self.wrt:
@@ -153,6 +155,7 @@ def read_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str
         digits=_digits(one("digits"), notes),
         anim=_animation(one("anim"), notes),
         view=one("view", "tables") if one("view", "tables") in VIEWS else "tables",
+        inspect=tuple(groups["inspect"]),
     )
     return state, notes
 

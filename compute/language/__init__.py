@@ -1,0 +1,3 @@
+"""The expression language: user text → validated tree, and the grid, points and derivative specs.
+
+Nothing here imports torch or evaluates user text."""

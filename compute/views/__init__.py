@@ -1,0 +1,1 @@
+"""Views of a result: pandas tables, runnable torch code, SymPy/LaTeX formulas."""

@@ -1,0 +1,95 @@
+"""Blocks on several threads (compute.engines.parallel): every block still agrees with SymPy, on
+grids and on scattered points, and a failing block fails the call. Speed under a busy neighbour
+is measured in bench/suite.py, never here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from compute import make_grid, make_points, partials_on_grid
+from compute.engines import parallel
+from conftest import assert_close, sympy_reference
+
+x, y = sp.symbols("x y", real=True)
+TEXT = "exp(-x*y/4)*sin(x + y) + log(1 + x**2*y**2)"
+EXPR = sp.exp(-x * y / 4) * sp.sin(x + y) + sp.log(1 + x**2 * y**2)
+WRT = ["x", "y", "x,y", "x,x,y,y"]
+
+
+@pytest.fixture
+def block_threads() -> Iterator[int]:
+    """Three block threads for the test, then the process's settings as they were."""
+    threads, workers = torch.get_num_threads(), parallel._state.workers
+    assert parallel.configure(3) == 3
+    try:
+        yield 3
+    finally:
+        parallel.configure(workers)
+        torch.set_num_threads(threads)
+
+
+def test_configure_fixes_one_intra_op_thread(block_threads: int) -> None:
+    assert torch.get_num_threads() == 1
+    assert parallel.block_workers() == block_threads
+    torch.set_num_threads(2)  # someone raised torch's threads: blocks go serial, no oversubscription
+    assert parallel.block_workers() == 1
+
+
+@pytest.mark.usefixtures("block_threads")
+def test_grid_blocks_on_threads_agree_with_sympy() -> None:
+    xs, ys = np.linspace(-1.3, 2.1, 17), np.linspace(0.2, 1.9, 9)
+    # 3 rows per block: 6 blocks shared by 3 threads, the last one short.
+    result = partials_on_grid(TEXT, make_grid({"x": xs, "y": ys}), WRT, chunk_points=27)
+    assert result.method == "symbolic"
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    points = {x: X.ravel(), y: Y.ravel()}
+    assert_close(result.value(), sympy_reference(EXPR, (), points), what="f")
+    for spec in WRT:
+        symbols = tuple({"x": x, "y": y}[n] for n in spec.split(","))
+        assert_close(result.partial(spec), sympy_reference(EXPR, symbols, points), what=spec)
+    assert all(s >= 0 for s in result.seconds.values())
+
+
+@pytest.mark.usefixtures("block_threads")
+def test_scattered_points_on_threads_agree_with_sympy() -> None:
+    rng = np.random.default_rng(13)
+    px, py = rng.uniform(-2, 2, 50), rng.uniform(0.1, 2, 50)
+    result = partials_on_grid(TEXT, make_points({"x": px, "y": py}), WRT[:3], chunk_points=8)
+    points = {x: px, y: py}
+    for spec in WRT[:3]:
+        symbols = tuple({"x": x, "y": y}[n] for n in spec.split(","))
+        assert_close(result.partial(spec), sympy_reference(EXPR, symbols, points), what=spec)
+
+
+@pytest.mark.usefixtures("block_threads")
+def test_a_failing_block_fails_the_call_after_every_block_ran() -> None:
+    ran: list[int] = []
+
+    def work(block: int) -> None:
+        ran.append(block)
+        if block == 2:
+            raise ValueError("block 2")
+
+    with pytest.raises(ValueError, match="block 2"):
+        parallel.run_blocks(work, list(range(7)))
+    assert sorted(ran) == list(range(7))
+
+
+def test_unconfigured_blocks_run_in_order_on_the_calling_thread() -> None:
+    if parallel.block_workers() != 1:
+        pytest.skip("this process configured block threads")
+    ran: list[int] = []
+    parallel.run_blocks(ran.append, [3, 1, 2])
+    assert ran == [3, 1, 2]
+
+
+def test_default_workers_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARTIALS_BLOCK_THREADS", "3")
+    assert parallel.default_workers() == 3
+    monkeypatch.setenv("PARTIALS_BLOCK_THREADS", "many")
+    assert parallel.default_workers() == parallel.available_cores()
