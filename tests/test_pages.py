@@ -165,6 +165,24 @@ def test_compare_two_functions() -> None:
     assert again.table[0].value.to_numpy().tolist() == diff
 
 
+def test_compare_keeps_its_inputs_while_function_b_is_being_fixed() -> None:
+    at = open_app("pages/compare.py", fa="a*sin(x)", fb="a*sin(x) + x**3",
+                  **{"var.x": "0, 1, 2", "pa.a": "1", "pb.a": "2"})
+    at.text_input(key="cmp.var.x").set_value("0, 1, 3").run()
+    at.text_area(key="cmp.fb").set_value("a*sin(x) + x**").run()  # a typo in B
+    assert not at.exception
+    assert "Function B" in " ".join(e.value for e in at.error)
+    assert at.text_input(key="cmp.var.x").value == "0, 1, 3"  # A's inputs stay, as typed
+    assert at.number_input(key="cmp.pb.a").value == 2.0
+    assert any("Fix function B" in i.value for i in at.info)
+    assert "var.x=0,%201,%203" in share_link(at)  # the link keeps them too
+    at.text_area(key="cmp.fb").set_value("a*sin(x) + x**3").run()
+    diff = open_tab(at, "B − A").table[0].value.to_numpy().tolist()
+    # B − A = (2 − 1)·sin(x) + x³ at x = 0, 1, 3
+    assert [float(row[1]) for row in diff] == pytest.approx([0, math.sin(1) + 1, math.sin(3) + 27],
+                                                            rel=1e-9)
+
+
 def test_guide_answers_the_question_live() -> None:
     at = open_app("pages/guide.py")
     text = " ".join(m.value for m in at.markdown)

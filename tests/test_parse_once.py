@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-import ui.compute_cache as compute_cache
 import ui.inputs as ui_inputs
 from compute import Limits, cli
 from compute.language import derivatives, expression, grid
@@ -16,11 +15,12 @@ from compute.language.grid import AxisSpec
 from compute.service import jobs
 from compute.service.jobs import job_request, run_request
 from conftest import open_app
+from ui import compute_cache
 from ui.compute_cache import clear_results
 
 
 def _forbid(monkeypatch, module, name: str) -> None:
-    def refuse(*args, **kwargs):
+    def refuse(*_args, **_kwargs):
         raise AssertionError(f"{module.__name__}.{name} called again on validated input")
 
     monkeypatch.setattr(module, name, refuse)

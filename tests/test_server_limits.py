@@ -10,7 +10,7 @@ import time
 import pytest
 
 from compute import Limits, ResourceLimitError
-from compute.service.caches import BoundedCache
+from compute.caches import BoundedCache
 from compute.service.jobs import (
     JobLimits,
     JobPool,

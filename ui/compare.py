@@ -9,6 +9,8 @@ link."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -84,17 +86,20 @@ def _page() -> None:
     else:
         text_b = text_a
         col_b.caption("B is the same function with its own parameter values.")
-    expressions = []
-    for label, text, col in (("A", text_a, col_a), ("B", text_b, col_b)):
+    expressions: dict[str, Expression] = {}
+    for label, text, col in (("A", text_a, col_a), ("B", text_b, col_b)) if two else (("A", text_a, col_a),):
         try:
-            expressions.append(parse_expression(text, APP_LIMITS))
+            expressions[label] = parse_expression(text, APP_LIMITS)
         except PartialsError as exc:
             col.error(f"**Function {label}:** {exc.describe()}", icon=":material/error:")
-    if len(expressions) < 2:
-        _write_url(text_a, text_b if two else "", {}, {}, {}, [])
+    if not two and "A" in expressions:  # one function: parsed once, used for both sides
+        expressions["B"] = expressions["A"]
+    link = st.session_state.setdefault("cmp.link", {})
+    if not expressions:  # nothing to show inputs for: the link keeps the last values
+        _write_url(text_a, text_b if two else "", *_from_link(link), st.session_state.get("cmp.wrt", []))
         return
-    names = list(dict.fromkeys(expressions[0].free_names + expressions[1].free_names))
-    link = st.session_state.get("cmp.link", {})
+    # The inputs stay while one function is being fixed: nothing typed into them is lost.
+    names = list(dict.fromkeys(n for e in expressions.values() for n in e.free_names))
     grids: dict[str, str] = {}
     axes: dict[str, AxisSpec] = {}
     params_a: dict[str, float] = {}
@@ -136,11 +141,30 @@ def _page() -> None:
     st.session_state["cmp.wrt"] = [w for w in st.session_state.get("cmp.wrt", []) if w in options]
     wrt = st.pills("Partials", options, selection_mode="multi", key="cmp.wrt", wrap=True,
                    format_func=lambda n: f"∂/∂{n}")
-    if ok and grids:
-        _results(expressions[0], expressions[1], axes, params_a, params_b, wrt)
+    # Remember what is shown: if a function turns invalid, its inputs come back with these values.
+    link.update({f"var.{n}": v for n, v in grids.items()})
+    link.update({f"pa.{n}": repr(v) for n, v in params_a.items()})
+    link.update({f"pb.{n}": repr(v) for n, v in params_b.items()})
+    if len(expressions) < 2:
+        broken = "B" if "A" in expressions else "A"
+        st.info(f"Fix function {broken} (above) to see the comparison.", icon=":material/arrow_upward:")
+    elif ok and grids:
+        _results(expressions["A"], expressions["B"], axes, params_a, params_b, wrt)
     else:
         st.info("Give at least one valid grid variable to compare.", icon=":material/arrow_upward:")
     _write_url(text_a, text_b if two else "", grids, params_a, params_b, wrt)
+
+
+def _from_link(link: dict[str, str]) -> tuple[dict[str, str], dict[str, float], dict[str, float]]:
+    """The grids and parameter values last shown (or given by the link), for the URL."""
+    grids = {k[4:]: v for k, v in link.items() if k.startswith("var.")}
+    values: tuple[dict[str, float], dict[str, float]] = ({}, {})
+    for side, store in zip(("pa.", "pb."), values, strict=True):
+        for key, raw in link.items():
+            if key.startswith(side):
+                with contextlib.suppress(PartialsError):
+                    store[key[3:]] = check_parameter(parse_constant(raw, APP_LIMITS))
+    return grids, *values
 
 
 def _results(a_expression: Expression, b_expression: Expression, axes: dict[str, AxisSpec],

@@ -17,10 +17,10 @@ import torch
 
 import compute.engines.engine  # noqa: F401 - load torch's operators once, not inside a user's first job
 from compute import Limits, PartialsResult
+from compute.caches import BoundedCache
 from compute.language.derivatives import DerivativeRequest
 from compute.language.expression import Expression
 from compute.language.grid import AxisSpec, Points
-from compute.service.caches import BoundedCache
 from compute.service.formulas import FormulasBusy, formula_pool, formula_set
 from compute.service.jobs import JobPool, JobRequest, job_request, result_nbytes, run_job
 from compute.views.symbolic import FormulaSet

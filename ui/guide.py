@@ -74,6 +74,19 @@ constants `pi` and `e`; comparisons `< <= > >=` only inside `where(cond, a, b)`.
 (newline or `;`): `name = expression` defines an intermediate; the last line is the output
 (`C = …` names it C); `u, v` makes a vector-valued function. Plain ASCII only.
 
+**Derivatives inside the function** `diff(u, t)` is ∂u/∂t, `diff(u, x, x)` ∂²u/∂x²,
+`diff(f, x, y, y)` ∂³f/∂x∂y²: of a name defined on an earlier line or of an expression
+(`diff(x^2*y, x)`), with respect to grid variables or parameters, usable anywhere in later lines —
+exact in every engine, shown as ∂u/∂t in the formulas. The heat equation's residual vanishes:
+
+    u = exp(-x^2/(4*t))/sqrt(4*pi*t)
+    diff(u, t) - diff(u, x, x)
+
+Orders count through nesting, definitions and the partials you ask for: with `diff(u, x, x, x)`
+in the function, ∂/∂y of it is order 4 and ∂²/∂x∂y (order 5) is refused — the limit is 4.
+Determinants are written out: `x = r*cos(th); y = r*sin(th)` then
+`diff(x, r)*diff(y, th) - diff(x, th)*diff(y, r)` is r.
+
 **Grids** `1, 2, 4` · `[1, 2, 4]` · `linspace(a, b, n)` · `arange(a, b, step)` ·
 `logspace(a, b, n)` · one value; bounds may be constant expressions such as `2*pi`.
 

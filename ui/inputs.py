@@ -26,13 +26,13 @@ from compute import (
     partial_label,
     points_from_csv,
 )
+from compute.caches import BoundedCache
 from compute.engines.sweep import MAX_FRAMES
 from compute.language.derivatives import BUNDLES
 from compute.language.domains import GRID_RULE, default_grid_names, positive_names, typo_hints
 from compute.language.grid import AxisSpec, check_point_columns, make_points
 from compute.language.numbers import parse_count, parse_number_list
 from compute.language.vocabulary import FUNCTIONS
-from compute.service.caches import BoundedCache
 
 from .compute_cache import APP_LIMITS
 from .url_state import LINK_MAX_POINTS, MAX_PARAMETER, ViewState, check_parameter

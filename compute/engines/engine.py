@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from compute.caches import BoundedCache
 from compute.engines.autograd_paths import autograd_chunk_size, batched_grad_chunk, vmap_chunk
 from compute.engines.parallel import run_blocks
 from compute.engines.torch_lowering import TorchFunction
@@ -29,7 +30,6 @@ from compute.language.expression import Expression, parse_expression
 from compute.language.grid import Domain, Points, bind_names
 from compute.language.tree import walk
 from compute.limits import DEFAULT_LIMITS, Limits
-from compute.service.caches import BoundedCache
 
 if TYPE_CHECKING:
     from compute.engines.symbolic_diff import Program

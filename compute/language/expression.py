@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass, field
 
 from compute.errors import PartialsError
-from compute.language.derivative_forms import DIFF, DiffForms
 from compute.language import forms
 from compute.language.canonical import expression_text
+from compute.language.derivative_forms import DIFF, DiffForms
 from compute.language.source import Header, check_characters, original_column, parse_python, prepare
 from compute.language.tree import (
     Binary,

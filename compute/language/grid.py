@@ -123,7 +123,7 @@ def _spaced_spec(text: str, limits: Limits, error: PartialsError) -> AxisSpec:
     if error.column is not None and ".." in text:
         raise PartialsError(f"{error.message} — write a range as start:step:stop (0:0.1:1) or "
                             "linspace(0, 1, 11)", column=error.column) from None
-    if "," in text or "(" in text and not text.strip().startswith("["):
+    if "," in text or ("(" in text and not text.strip().startswith("[")):
         raise error
     inner = text.replace("[", " ").replace("]", " ")
     pieces = [(m.start(), m.group()) for m in re.finditer(r"\S+", inner)]

@@ -133,7 +133,7 @@ def _keyword_arguments(builder: TreeBuilder, call: ast.Call, func: str, items: l
     slots: list[ast.expr | None] = [*items]
     for keyword in call.keywords:
         position = _KEYWORDS.get(keyword.arg or "")
-        if keyword.arg == "step" and func != "arange" or keyword.arg in ("num", "steps") and func == "arange":
+        if (keyword.arg == "step" and func != "arange") or (keyword.arg in ("num", "steps") and func == "arange"):
             position = None
         if position is None:
             raise builder.error(f"{func}() does not take the keyword '{printable(keyword.arg or '**', 20)}=' — "

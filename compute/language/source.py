@@ -219,7 +219,7 @@ def implicit_multiplication(source: str, maps: list[list[int]]) -> tuple[str, li
                 copy(string.end())
                 continue
             number = None if word else _NUMBER.match(line, i)
-            starts = word is not None and not keyword.iskeyword(word[0]) or ch == "("
+            starts = (word is not None and not keyword.iskeyword(word[0])) or ch == "("
             if starts and previous in ("num", ")"):
                 chars.append("*")
                 new_map.append(mapping[i])
@@ -232,7 +232,7 @@ def implicit_multiplication(source: str, maps: list[list[int]]) -> tuple[str, li
                 if line[stop:stop + 1] in ("j", "J") and not _WORD.match(line, stop + 1):
                     stop += 1  # Python's complex literal: refused later with its own message
                 copy(stop)
-                previous = "num" if not number[0][:2].lower() in ("0x", "0o", "0b") else ""
+                previous = "num" if number[0][:2].lower() not in ("0x", "0o", "0b") else ""
             else:
                 copy(i + 1)
                 previous = ")" if ch == ")" else ""
