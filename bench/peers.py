@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -46,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from compute import make_grid, parse_expression, partials_on_grid  # noqa: E402
 from compute.engines import engine as engine_module  # noqa: E402
-from compute.engines import parallel  # noqa: E402
+from compute.engines import fused, parallel  # noqa: E402
 from compute.engines.torch_lowering import TorchFunction  # noqa: E402
 
 START, END = "<!-- peers:start -->", "<!-- peers:end -->"
@@ -114,6 +115,39 @@ def engine_method(threads: int | None):
 
         return run
     return build
+
+
+def engine_fused(case: Case, axes):
+    """The engine with its opt-in fused path: the program compiled once (any grid of the same
+    layout reuses it — compiled here on a 10^6-point grid of the case), at normal priority."""
+    expression = parse_expression(case.text)
+    grid = make_grid(dict(zip(case.names, axes, strict=True)))
+    wrt = [",".join(idx) for idx in case.wrt]
+    side = math.ceil(fused.MIN_POINTS ** (1 / len(case.names)))
+    big = make_grid({n: np.linspace(a[0], a[-1], side + i) for i, (n, a)
+                     in enumerate(zip(case.names, axes, strict=True))})
+    os.environ["PARTIALS_FUSED"] = "1"
+    fused.NICE = 0
+    try:
+        partials_on_grid(expression, big, wrt)  # eager; queues the compile
+        entries = [e for program, *_ in engine_module._PROGRAMS._entries.values()
+                   if hasattr(program, "fused") for e in program.fused.values()]
+        for entry in entries:
+            entry.done.wait(1800)
+            if entry.state != "ready":
+                raise RuntimeError(f"fused compile failed: {entry.error}")
+    finally:
+        del os.environ["PARTIALS_FUSED"]
+
+    def run():
+        os.environ["PARTIALS_FUSED"] = "1"
+        try:
+            result = partials_on_grid(expression, grid, wrt)
+        finally:
+            del os.environ["PARTIALS_FUSED"]
+        return [result.value(), *(result.partial(w) for w in wrt)]
+
+    return run
 
 
 def sympy_numpy(case: Case, axes):
@@ -244,6 +278,7 @@ DEFAULT_BLOCK_THREADS = parallel.default_workers()
 METHODS: dict[str, Callable] = {
     "Partials engine": engine_method(None),
     "Partials engine, 1 thread": engine_method(1),
+    "Partials engine, fused (opt-in)": engine_fused,
     "SymPy→NumPy (cse)": sympy_numpy,
     "numexpr": numexpr_method,
     "SymEngine (LLVM, cse)": symengine_llvm,

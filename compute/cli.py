@@ -141,6 +141,7 @@ def run(argv: Sequence[str]) -> tuple[PartialsResult | Inspection, str]:
     # Validated here, before torch loads, and handed on as they are: the engine parses nothing again.
     requests = None if wrt is None else [
         parse_request(spec, domain.names, tuple(bound), limits, expression) for spec in wrt]
+    _say_read_as(expression, variables, requests or (), limits)
     from compute.engines.engine import partials_on_grid  # torch loads only once the input is valid
     from compute.engines.parallel import configure
 
@@ -178,6 +179,27 @@ def _write_inspection(inspection: Inspection, fmt: str) -> None:
     else:  # table and summary: one point is small
         print(inspection_text(inspection))
     sys.stdout.flush()
+
+
+def _say_read_as(expression: Expression, variables: dict[str, str], requests: Sequence[Any],
+                 limits: Limits) -> None:
+    """One stderr note per input typed in another form than the canonical one (``2tk``, a def,
+    ``0:0.1:1``, ``∂²f/∂t∂k``), saying how it was read (issue 11)."""
+    from compute.language.grid import parse_grid_spec
+
+    notes = []
+    if expression.read_as is not None:
+        notes.append(f"the function reads as: {expression.read_as.replace(chr(10), '; ')}")
+    for name, spec in variables.items():
+        read_as = parse_grid_spec(spec, limits, name).read_as
+        if read_as is not None:
+            notes.append(f"--var {name} reads as {name}={read_as}")
+    for request in requests:
+        read_as = getattr(request, "read_as", None)
+        if read_as is not None:
+            notes.append(f"--wrt {request.text} reads as {read_as}")
+    for note in notes:
+        print(f"note: {printable(note, 400)}", file=sys.stderr)
 
 
 def _check_params_used(expression: Expression, domain: Domain, params: dict[str, float]) -> None:

@@ -306,7 +306,7 @@ def test_repeated_specs_reach_the_engine_once(monkeypatch) -> None:
     real = engine.partials_on_grid
 
     def spy(expression, domain, wrt, *args, **kwargs):
-        seen.append(list(wrt))
+        seen.append([w.text for w in wrt])  # validated requests, each spec parsed once
         return real(expression, domain, wrt, *args, **kwargs)
 
     monkeypatch.setattr(engine, "partials_on_grid", spy)

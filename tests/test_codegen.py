@@ -56,7 +56,9 @@ CASES = [
     # where's branch not taken does not leak, through intermediates too
     ("d = sqrt(x); g = log(d); where(x > 0, d^3 + g*y, x*y)", {"x": "-1, 0, 2", "y": "0.5, 2"}, {},
      [("x",), ("x", "x"), ("x", "y")]),
-    # a grid may name variables the function does not use, keywords included
+    # diff(...) in the function: printed as its expansion (hidden definitions _du_dx, _s1, ...)
+    ("u = sin(x*y)*exp(-y); v = diff(u, x); diff(v, y, y) - diff(u, x, y) + where(x > 0, diff(u, y), 0)",
+     {"x": "-1, 0.5, 2", "y": "0.3, 1.5"}, {}, [("x",), ("y",)]),
     ("x*None_ + lambda_", {"x": "1, 2", "None": "1", "for": "2, 3", "None_": "5", "lambda_": "0.5"}, {},
      [("x",), ("None_",), ("for",)]),
 ]

@@ -33,7 +33,7 @@ class Case:
     scale: sp.Expr | None = None
 
 
-def heat(diffusivity: sp.Expr = sp.Integer(1)) -> sp.Expr:
+def heat(diffusivity: sp.Expr = sp.S.One) -> sp.Expr:
     return sp.exp(-x**2 / (4 * diffusivity * t)) / sp.sqrt(4 * sp.pi * diffusivity * t)
 
 
@@ -118,6 +118,11 @@ CASES = [
     Case("u = max(x, y)^2 + abs(x)*y; diff(u, x) + diff(u, y)",
          sp.diff(sp.Max(x, y) ** 2 + sp.Abs(x) * y, x) + sp.diff(sp.Max(x, y) ** 2 + sp.Abs(x) * y, y),
          {"x": [-1.7, 0.6, 1.3], "y": [-0.9, 0.5, 1.6]}, ["x"]),
+    # diff inside where's branch: the branch not taken (x <= 0, where ∂√x/∂x is inf or NaN) leaks
+    # nothing, at any order; and a rule through a hidden function (digamma's is ζ(2, x))
+    Case("u = sqrt(x); where(x > 0, diff(u, x), 0) + diff(digamma(x + 3), x)",
+         sp.Piecewise((1 / (2 * sp.sqrt(x)), x > 0), (0, True)) + sp.polygamma(1, x + 3),
+         {"x": [-1.0, 0.0, 0.5, 2.0]}, ["x", "x,x"]),
     # scattered points
     Case("u = exp(-x^2/(4*t))/sqrt(4*pi*t); diff(u, t) - diff(u, x, x) + diff(u, x)",
          sp.diff(U_HEAT, x), {"x": [-1.5, 0.2, 0.9, 2.0], "t": [0.3, 1.1, 2.0, 0.7]}, ["x", "t"],
@@ -199,8 +204,9 @@ def test_structural_zeros_stay_exactly_zero(method: str) -> None:
     """diff with respect to a name the operand does not read is exactly 0 everywhere, even where
     the operand is infinite or NaN (no 0·∞)."""
     grid = make_grid({"x": [-1.0, 0.0, 2.0], "y": [0.5, 3.0]})
-    result = partials_on_grid("u = log(x)/x; diff(u, y) + diff(3, x) + diff(sqrt(x), y, y)", grid,
-                              ["x", "y"], method=method)
+    # z's value is 0 where log(x) is finite and NaN elsewhere: a structural 0 is never read as z
+    result = partials_on_grid("z = 0*log(x); u = log(x)/x\ndiff(u, y) + diff(3, x) + diff(sqrt(x), y, y)",
+                              grid, ["x", "y"], method=method)
     for array in (result.value(), result.partial("x"), result.partial("y")):
         assert np.all(array == 0.0)
 
@@ -215,7 +221,8 @@ def test_expanded_trees_hold_no_diff_and_share_their_subexpressions() -> None:
     assert not any(isinstance(n, Derivative) for tree in trees for n in walk(tree))
     assert any(isinstance(n, Derivative) for _, tree in expression.outputs for n in walk(tree))
     names = [n for n, _ in expression.folded_definitions]
-    assert names[0] == "u" and "_du_dt" in names and "_d2u_dx2" in names
+    assert names[0] == "u"
+    assert {"_du_dt", "_d2u_dx2"} <= set(names)
     assert all(n.startswith("_") for n in names[1:])
     reads_u = {ref.name for tree in trees for ref in walk(tree) if isinstance(ref, Ref)}
     assert "u" in reads_u

@@ -72,6 +72,11 @@ EXPRESSION_ERRORS = [
     ("max(x)", "at least 2 arguments", 1, 1),
     ("x ^^ 2", "syntax error", 1, 4),
     ("x = 1\n  x +", "syntax error", 2, 6),
+    # diff(...) (more in tests/test_diff_errors.py)
+    ("u = x^2\ndiff(u)", "diff() takes an expression and the variables", 2, 1),
+    ("u = x^2; diff(v, x)", "'v' is not defined on an earlier line", 1, 15),
+    ("u = x^2; diff(u, pi)", "'pi' is a constant", 1, 18),
+    ("u = x*y; diff(diff(u, x, x), y, y, y)", "takes order 5 (counting the 2 inside it)", 1, 10),
 ]
 
 

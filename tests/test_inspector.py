@@ -4,10 +4,12 @@ bad input, and its share link (inspected point in the URL → panel shows it).""
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.parse
 
 import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 from streamlit.testing.v1 import AppTest
@@ -145,7 +147,8 @@ def test_cli_at_prints_the_point_as_json() -> None:
 def test_cli_at_table_and_csv() -> None:
     table = run_cli("(1 - x)^2 + 100*(y - x^2)^2", "--at", "x=1", "y=1", "--format", "table")
     assert table.returncode == 0, table.stderr
-    assert "[802, -400]" in table.stdout and "det = 400" in table.stdout
+    assert "[802, -400]" in table.stdout
+    assert "det = 400" in table.stdout
     csv = run_cli("x^3", "--at", "x=2", "--format", "csv").stdout.splitlines()
     assert csv == ["x,f,df/dx,d2f/dx2", "2.0,8.0,12.0,12.0"]
 
@@ -160,7 +163,8 @@ def test_cli_at_table_and_csv() -> None:
 def test_cli_at_bad_input_is_one_error_line(args) -> None:
     done = run_cli(*args)
     assert done.returncode == 2
-    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("error: "), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
 
 
 # --- the Explorer panel -----------------------------------------------------------------------
@@ -185,7 +189,8 @@ def share_link(at: AppTest) -> str:
 
 def test_a_link_with_a_point_opens_the_inspector_there_and_round_trips() -> None:
     at = open_app(**ROSENBROCK, **{"inspect.x": "0.3", "inspect.y": "-0.7"})
-    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
     expr, subs = (1 - x)**2 + 100 * (y - x**2)**2, {x: 0.3, y: -0.7}
     text = " ".join(m.value for m in at.markdown)
     assert "At x = 0.3, y = -0.7" in text
@@ -215,7 +220,8 @@ def test_typing_a_point_outside_the_grid_and_a_bad_value() -> None:
     at.text_input(key="inspect.y").set_value("one").run()
     assert not at.exception
     assert any("Inspect y:" in e.value for e in at.error)
-    assert len(at.dataframe) == 3 and not any("At x" in m.value for m in at.markdown)
+    assert len(at.dataframe) == 3  # f and the two partials
+    assert not any("At x" in m.value for m in at.markdown)
     assert at.get("expander")  # the rest of the page works
 
 
@@ -232,9 +238,75 @@ def test_closed_inspector_computes_nothing_and_leaves_the_link_alone() -> None:
 def test_one_variable_vector_valued_and_parameters_in_the_panel() -> None:
     at = open_app(f="u = a*x^2; v = sin(x); u, v", **{"var.x": "0, 1, 2", "param.a": "3",
                                                        "inspect.x": "0.25", "wrt": ["x", "a"]})
-    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
     text = " ".join(m.value for m in at.markdown)
-    assert "Jacobian ∂(u, v)/∂(x)" in text and "not square" in text
+    assert "**At x = 0.25** (with a = 3)" in text
+    assert "Jacobian ∂(u, v)/∂(x)" in text
+    assert "not square" in text
     table = next(t.value for t in at.table if t.value.index.name == "quantity")
     quantities = dict(zip(table.index, table["value"], strict=True))
-    assert float(quantities["u"]) == 0.1875 and float(quantities["∂u/∂a"]) == 0.0625
+    assert float(quantities["u"]) == 0.1875
+    assert float(quantities["∂u/∂a"]) == 0.0625
+
+
+# --- the plot: tangent plane and clicks ---------------------------------------------------------
+
+def floats(array) -> list:
+    """A Plotly array as sent to the browser (a list, or a base64 typed array) as nested lists."""
+    if isinstance(array, dict):
+        raw = np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+        return raw.reshape([int(n) for n in str(array.get("shape", raw.size)).split(",")]).tolist()
+    return list(array)
+
+
+def traces(at: AppTest) -> dict[str, dict]:
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return {t.get("name") or t["type"]: {k: floats(v) if k in "xyz" else v for k, v in t.items()}
+            for t in spec["data"]}
+
+
+@pytest.mark.parametrize("show", ["f", "f:x"])
+def test_the_surface_draws_the_tangent_plane_of_the_plotted_quantity(show) -> None:
+    """The plane through (x0, y0, q) with q's exact slopes (q = f, or ∂f/∂x: then second partials)."""
+    at = open_app(f="sin(x)*y**2", **{"var.x": "linspace(0, 3, 31)", "var.y": "linspace(1, 3, 21)",
+                                      "wrt": "x", "view": "plot", "show": show, "inspect.x": "1.234",
+                                      "inspect.y": "2.5"})
+    assert not at.exception
+    found = traces(at)
+    plane, dot = found["tangent plane"], found["inspected point"]
+    q = sp.sin(x) * y**2 if show == "f" else sp.diff(sp.sin(x) * y**2, x)
+    at0 = {x: 1.234, y: 2.5}
+    assert (dot["x"], dot["y"]) == ([1.234], [2.5])
+    assert dot["z"][0] == pytest.approx(exact(q, at0), rel=1e-12)
+    xs, ys, zs = plane["x"], plane["y"], plane["z"]
+    for j, yy in enumerate(ys):
+        for i, xx in enumerate(xs):
+            tangent = exact(q, at0) + exact(q, at0, x) * (xx - 1.234) + exact(q, at0, y) * (yy - 2.5)
+            assert zs[j][i] == pytest.approx(tangent, rel=1e-12, abs=1e-12)
+
+
+def test_a_heatmap_carries_click_targets_and_rings_the_point() -> None:
+    at = open_app(f="x*y", **{"var.x": "0, 1, 2", "var.y": "1, 2", "plot": "heatmap", "view": "plot",
+                              "inspect.x": "1", "inspect.y": "2"})
+    found = traces(at)
+    targets = found["click to inspect"]
+    assert sorted(zip(targets["x"], targets["y"], strict=True)) == [(a, b) for a in (0, 1, 2) for b in (1, 2)]
+    assert (found["inspected point"]["x"], found["inspected point"]["y"]) == ([1.0], [2.0])
+
+
+def test_a_selection_means_a_grid_point_a_box_centre_or_nothing() -> None:
+    from compute import make_grid, partials_on_grid
+    from ui.plot_point import clicked_point
+
+    result = partials_on_grid("x*y*z", make_grid({"x": "0, 0.1, 0.2", "y": "1, 2", "z": "5, 6"}))
+    slice_at = {"z": 1}
+    clicked = clicked_point({"points": [{"x": 0.10000000149, "y": 2.0}], "box": []}, result,
+                            ("x", "y"), slice_at)
+    assert clicked == {"x": 0.1, "y": 2.0, "z": 6.0}  # float32 in the browser: snapped to the grid
+    box = clicked_point({"points": [], "box": [{"x": [0.05, 0.25], "y": [1.0, 1.5]}]}, result,
+                        ("x", "y"), slice_at)
+    assert box == {"x": 0.15, "y": 1.25, "z": 6.0}
+    for bad in ({"points": [{"x": "nan", "y": 1}], "box": []}, {"points": [{}], "box": []},
+                {"points": [], "box": [{"x": [1]}]}):
+        assert clicked_point(bad, result, ("x", "y"), slice_at) is None

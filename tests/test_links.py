@@ -374,3 +374,22 @@ def test_hostile_typed_values_on_compare() -> None:
         at.text_area(key="cmp.fa").set_value(bad).run()
         _no_crash(at)
         assert ("Function A" in messages(at)) == _refused(_function, bad), bad
+
+
+@pytest.mark.parametrize("bad", HOSTILE, ids=IDS)
+def test_hostile_inspected_points_on_the_explorer(bad: str) -> None:
+    """``inspect.NAME`` (issue 12): a refused value is a message under its own box; the results
+    still show, and the other coordinates' boxes keep their values."""
+    at = open_app(**{**THREE, "inspect.x": bad, "inspect.y": "1.5", "inspect.z": "-7"})
+    _no_crash(at)
+    refused = len(bad) > 200 or _refused(_parameter_text, bad)
+    assert ("Inspect x:" in messages(at)) == refused
+    assert ("Inspect y:" in messages(at)) is False
+    assert at.text_input(key="inspect.z").value == "-7"
+    assert any(m.value.startswith("**At x = ") for m in at.markdown) == (not refused)
+    assert at.tabs  # the results still show: tabs, and the function's table
+    assert at.table
+
+
+def _parameter_text(text: str) -> None:
+    parse_constant(text, APP_LIMITS)

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy as sp
 from streamlit.testing.v1 import AppTest
 
 from compute.examples import EXAMPLES, example
 from conftest import open_app
 from ui.compute_cache import clear_results
 from ui.gallery import example_state
+from ui.results import format_number
 from ui.url_state import as_lists
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -35,13 +37,48 @@ def test_every_page_runs_without_an_exception(page: str) -> None:
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=[e.slug for e in EXAMPLES])
 def test_every_gallery_example_shows_its_stated_fact(ex) -> None:
-    shown, expected, holds = ex.verify()
-    assert holds, f"{ex.slug}: engine gives {shown}, the card states {expected}"
+    """Each fact is computed (at the example's inspected point, or over its grid) and equals
+    the closed form the card states; the Explorer the card opens shows the same numbers, ticked,
+    with the inspector open at the example's point."""
+    verified = ex.verify()
+    assert any(r.scope == "point" for r, _, _ in verified)
+    for reading, shown, holds in verified:
+        assert holds, f"{ex.slug}: {reading.label} is {shown}, the card states {reading.expected}"
     at = open_app("pages/explorer.py", **example_state(ex).to_query())
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.text_area(key="fn").value == ex.function
     assert len(at.table) + len(at.dataframe) >= 2
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**Gallery fact — {ex.title}.**" in text
+    for reading, shown, _ in verified:
+        assert f"{reading.label} = **{format_number(shown)}** ✓" in text, reading.label
+    at_line = next(m.value for m in at.markdown if m.value.startswith("**At "))  # the inspector
+    assert sorted(at_line.split("**")[1][3:].split(", ")) == sorted(f"{n} = {format_number(v)}"
+                                                                    for n, v in ex.inspect)
+    assert "✗" not in text
+
+
+def test_gallery_cards_show_each_fact_computed() -> None:
+    at = open_app("pages/gallery.py")
+    computed = [m.value for m in at.markdown if m.value.startswith("**Computed:**")]
+    assert len(computed) == len(EXAMPLES)
+    for ex in EXAMPLES:  # cards sit in two columns: find each card's block by its readings
+        block = next(b for b in computed if ex.readings[0].label in b)
+        assert block.count("✓") == len(ex.readings), block
+        assert "✗" not in block, block
+        assert all(reading.label in block for reading in ex.readings)
+
+
+def test_rosenbrock_fact_is_sympys_hessian_at_the_minimum() -> None:
+    """The inspector's numbers behind the Rosenbrock card, against SymPy (not our closed form)."""
+    x, y = sp.symbols("x y", real=True)
+    f = (1 - x) ** 2 + 100 * (y - x**2) ** 2
+    found = example("rosenbrock").inspect_here()
+    assert found.gradients[0] == tuple(float(sp.diff(f, v).subs({x: 1, y: 1})) for v in (x, y))
+    hessian = sp.hessian(f, (x, y)).subs({x: 1, y: 1})
+    assert found.hessian() == tuple(tuple(float(v) for v in row) for row in hessian.tolist())
+    assert found.hessian_determinant() == float(hessian.det())
 
 
 def test_black_scholes_delta_is_the_closed_form() -> None:

@@ -134,3 +134,103 @@ def test_random_text_only_raises_our_error(text: str) -> None:
             continue
         assert error.message
         assert error.column is None or error.column >= 1
+
+
+# --- issue 11: the same random functions typed in the forms people bring -----------------------
+
+_PASTED = [(r"\bsin\(", "torch.sin("), (r"\bcos\(", "np.cos("), (r"\btanh\(", "math.tanh("),
+           (r"\batan\(", "np.arctan("), (r"\bsigmoid\(", "torch.special.expit("),
+           (r"\bexp\(", "numpy.exp("), (r"\bsqrt\(", "torch.sqrt("), (r"\blog\(", "ln("),
+           (r"\berf\(", "torch.special.erf("), (r"\bsoftplus\(", "F.softplus("),
+           (r"\basinh\(", "arcsinh("), (r"\bpi\b", "math.pi")]
+
+
+def _styled(text: str, form: str, pasted: bool, implicit: bool) -> str:
+    """``text`` in another notation: names as pasted code writes them, calculator products
+    (``3x``, ``(a)(b)``), and wrapped as f(x, y) = …, a def or a lambda."""
+    import re
+
+    if pasted:
+        for pattern, name in _PASTED:
+            text = re.sub(pattern, name, text)
+    if implicit:
+        text = text.replace("3*x", "3x").replace(") * (", ")(")
+    if form == "header":
+        return f"f(x, y) = {text}"
+    if form == "def":
+        return f"def f(x: torch.Tensor, y):\n    '''pasted'''\n    u = {text}\n    return u"
+    if form == "lambda":
+        return f"g = lambda x, y: {text}"
+    return text
+
+
+FORMS = st.tuples(st.sampled_from(["plain", "header", "def", "lambda"]), st.booleans(), st.booleans())
+
+
+@settings(max_examples=30 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS, FORMS, st.sampled_from(["x", "y", "x,y", "∂²f/∂x∂y", "f_xx", "yx", "x y"]))
+def test_random_expressions_in_every_form_agree_with_sympy(pair, form, spec) -> None:
+    text, reference = pair
+    assume(reference.has(X) or reference.has(Y))
+    styled = _styled(text, *form)
+    grid = make_grid({"x": "-0.7 0.4 1.3", "y": "y = -1.1, 0.6"})
+    result = partials_on_grid(styled, grid, [spec], method="auto")
+    request = parse_derivative_spec(spec, ["x", "y"])
+    coords = grid.coordinates(0, grid.size)
+    points = {X: coords["x"], Y: coords["y"]}
+    wrt = tuple(X if n == "x" else Y for n in request.components[0])
+    values = sympy_reference(reference, (), points)
+    expected = sympy_reference(reference, wrt, points)
+    assume(np.all(np.isfinite(values)) and np.max(np.abs(values)) < 1e12)
+    assume(np.all(np.isfinite(expected)) and np.max(np.abs(expected)) < 1e12)
+    scale = float(np.max(np.abs(values)))
+    assert_close(result.value().ravel(), values, rel=1e-11, what=styled)
+    assert_close(result.partial(request.components[0]).ravel(), expected, rel=1e-11,
+                 what=f"{styled} wrt {spec}", scale=scale)
+
+
+@settings(max_examples=150 * SCALE, deadline=None)
+@given(EXPRESSIONS, FORMS)
+def test_the_canonical_text_reads_back_to_the_same_function(pair, form) -> None:
+    expression = parse_expression(_styled(pair[0], *form))
+    again = parse_expression(expression.canonical)
+    assert again.canonical == expression.canonical
+    assert (again.definitions, again.outputs, again.free_names) == (
+        expression.definitions, expression.outputs, expression.free_names)
+    assert again.read_as is None  # the plain form is shown back as it is
+
+
+FORM_NOISE = st.lists(
+    st.sampled_from(["def f(", "x", "y", ", ", "):", "\n    ", "return ", "lambda ", ": ", "torch.",
+                     "np.", "math.", "special.", "ndtr", "sin", "load", "__import__", "N(", "2",
+                     "f(x, y) = ", "=", "(", ")", "@", "import ", "global ", "while ", "'", '"""',
+                     "#", "\n", ";", "2x", "pi", "1j", "0x1", "*", "**", "^", "yield", "-> ", ": int",
+                     " = ", ".", "_", "async ", "class ", "for i in x:", "*args", "**kw", "=lambda"]),
+    max_size=30,
+).map("".join)
+SPEC_NOISE = st.lists(
+    st.sampled_from(["∂", "d", "²", "³", "⁵", "^", "2", "f", "/", "x", "y", "_", "{", "}", ",", " ",
+                     "a", "dx", "∂y", "gradient", "\x00", "ｘ", "9" * 20]),
+    max_size=30,
+).map("".join)
+GRID_NOISE = st.lists(
+    st.sampled_from(["0", "1", ".", ":", " ", ",", "x = ", "y =", "[", "]", "-", "e", "pi", "2pi",
+                     "np.", "torch.", "linspace(", "arange(", "range(", "num=", "steps=", ")",
+                     "1e308", "1e-300", "..", "__class__", "*", "^"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300 * SCALE, deadline=None)
+@given(FORM_NOISE, SPEC_NOISE, GRID_NOISE)
+def test_random_text_in_the_new_grammar_only_raises_our_error(text: str, spec: str, grid: str) -> None:
+    for parse, value in ((parse_expression, text), (lambda s: parse_grid_spec(s, variable="x"), grid),
+                         (lambda s: parse_derivative_spec(s, ["x", "y"], ["a"]), spec)):
+        try:
+            parse(value)
+        except PartialsError as exc:
+            error = exc
+        else:
+            continue
+        assert error.message
+        assert error.column is None or error.column >= 1

@@ -83,7 +83,8 @@ def render() -> None:
     st.session_state["_written"] = sync_query_params(st.query_params, state)
     with share_col.popover("Share", icon=":material/share:", width="stretch"):
         st.markdown("This link opens the same function, grids, parameters, partials, tab and plot "
-                    "(and animation, when one plays):")
+                    "(and animation, when one plays; and the inspected point, while the inspector "
+                    "is open):")
         url = share_url(st.context.url or "", state)
         st.code(url, language=None, wrap_lines=True)
         if len(url) > LINK_SAFE_CHARS:

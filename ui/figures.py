@@ -175,19 +175,24 @@ def animation(kind: str, x: np.ndarray, y: np.ndarray | None, frames: list[np.nd
 MAX_TARGETS = 64  # click targets per axis laid over a heatmap: enough to hit any cell region
 
 
-def click_targets(fig: go.Figure, x: np.ndarray, y: np.ndarray, names: tuple[str, str]) -> go.Figure:
+def click_targets(fig: go.Figure, x: np.ndarray, y: np.ndarray, z: np.ndarray, names: tuple[str, str],
+                  label: str) -> go.Figure:
     """Invisible markers on (a thinning of) the plotted grid: Plotly selects scatter points on a
     click, never heatmap cells, so these make a click on a heatmap or contour pick a grid point.
-    Coordinates go out in float64, so a clicked point is exactly a grid value."""
+    Coordinates go out in float64, so a clicked point is exactly a grid value; the hover (the
+    nearest target's, wherever the pointer is) still reads the plotted value there."""
     sx, sy = stride_for(len(x), MAX_TARGETS), stride_for(len(y), MAX_TARGETS)
     X, Y = np.meshgrid(np.asarray(x, dtype=np.float64)[::sx], np.asarray(y, dtype=np.float64)[::sy],
                        indexing="ij")
     fig.add_trace(go.Scatter(
-        x=X.ravel(), y=Y.ravel(), mode="markers", name="click to inspect", showlegend=False,
+        x=X.ravel(), y=Y.ravel(), customdata=masked32(np.asarray(z)[::sx, ::sy]).ravel(),
+        mode="markers", name="click to inspect", showlegend=False,
         marker={"size": 10, "opacity": 0, "color": "black"},
-        hovertemplate=f"{names[0]} = %{{x:.6g}}<br>{names[1]} = %{{y:.6g}}<br>click to inspect"
-                      "<extra></extra>"))
-    fig.update_layout(hoverdistance=-1)  # the nearest target, wherever the click lands
+        hovertemplate=f"{names[0]} = %{{x:.6~g}}<br>{names[1]} = %{{y:.6~g}}<br>{label} = "
+                      "%{customdata:.6~g}<br>click to inspect<extra></extra>"))
+    fig.update_traces(hoverinfo="skip", selector={"type": "heatmap"})
+    fig.update_traces(hoverinfo="skip", selector={"type": "contour"})
+    fig.update_layout(hoverdistance=-1)  # the nearest target, wherever the pointer is
     return fig
 
 
@@ -222,5 +227,5 @@ def line_targets(fig: go.Figure, x: np.ndarray, values: np.ndarray, name: str) -
     fig.add_trace(go.Scatter(
         x=np.asarray(x, dtype=np.float64)[::step], y=masked32(values)[::step], mode="markers",
         showlegend=False, name="click to inspect", marker={"size": 10, "opacity": 0},
-        hovertemplate=f"{name} = %{{x:.6g}}<br>click to inspect<extra></extra>"))
+        hovertemplate=f"{name} = %{{x:.6~g}}<br>click to inspect<extra></extra>"))
     return fig

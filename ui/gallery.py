@@ -14,6 +14,7 @@ from compute import PartialsError, ResourceLimitError, parse_expression
 from compute.engines.inspect import point_columns
 from compute.examples import EXAMPLES, Example
 from compute.language.grid import grid_axes
+from compute.views.tables import exact_text
 
 from .compute_cache import APP_LIMITS, fetch, grid_request, points_request
 from .inputs import Inputs
@@ -33,7 +34,7 @@ def example_state(example: Example) -> ViewState:
         show=example.show,
         axes=example.axes,
         at=tuple((n, repr(v)) for n, v in example.at),
-        inspect=tuple((n, repr(v)) for n, v in example.inspect),
+        inspect=tuple((n, exact_text(v)) for n, v in example.inspect),
     )
 
 

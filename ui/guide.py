@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from compute import pitfalls
-from compute.language.derivatives import BUNDLES
 from compute.language.vocabulary import FUNCTIONS
 
 from .results import format_number
+from .syntax import DERIVATIVE_HELP, FUNCTION_HELP, GRID_HELP
 
 
 def _matrix(values) -> str:
@@ -68,31 +68,10 @@ prints a runnable `torch.func` version of any computation.""")
     st.table({"function": [f"{f.name}()" for f in FUNCTIONS.values()],
               "arguments": [f.arity_text() for f in FUNCTIONS.values()],
               "meaning": [f.summary for f in FUNCTIONS.values()]}, hide_index=True)
+    st.markdown(FUNCTION_HELP)
+    st.markdown(GRID_HELP)
+    st.markdown(DERIVATIVE_HELP)
     st.markdown("""
-Arithmetic `+ - * /`, powers `**` or `^`, unary minus, parentheses, numbers (`2`, `0.5`, `1e-3`),
-constants `pi` and `e`; comparisons `< <= > >=` only inside `where(cond, a, b)`. Several lines
-(newline or `;`): `name = expression` defines an intermediate; the last line is the output
-(`C = …` names it C); `u, v` makes a vector-valued function. Plain ASCII only.
-
-**Derivatives inside the function** `diff(u, t)` is ∂u/∂t, `diff(u, x, x)` ∂²u/∂x²,
-`diff(f, x, y, y)` ∂³f/∂x∂y²: of a name defined on an earlier line or of an expression
-(`diff(x^2*y, x)`), with respect to grid variables or parameters, usable anywhere in later lines —
-exact in every engine, shown as ∂u/∂t in the formulas. The heat equation's residual vanishes:
-
-    u = exp(-x^2/(4*t))/sqrt(4*pi*t)
-    diff(u, t) - diff(u, x, x)
-
-Orders count through nesting, definitions and the partials you ask for: with `diff(u, x, x, x)`
-in the function, ∂/∂y of it is order 4 and ∂²/∂x∂y (order 5) is refused — the limit is 4.
-Determinants are written out: `x = r*cos(th); y = r*sin(th)` then
-`diff(x, r)*diff(y, th) - diff(x, th)*diff(y, r)` is r.
-
-**Grids** `1, 2, 4` · `[1, 2, 4]` · `linspace(a, b, n)` · `arange(a, b, step)` ·
-`logspace(a, b, n)` · one value; bounds may be constant expressions such as `2*pi`.
-
-**Derivative specs** `k` (∂f/∂k) · `t,k` (∂²f/∂t∂k) · `k,k,k` (∂³f/∂k³), up to order 4, with
-respect to grid variables or parameters; bundles: """ + ", ".join(f"`{b}`" for b in BUNDLES) + """.
-
 **Share-link keys** (v=1) `f` · `var.NAME` · `param.NAME` · `range.NAME` · `mode` ·
 `pts.NAME` · `wrt` (repeated) · `dtype` · `plot` · `show` · `axes` · `at.NAME` · `digits` ·
 `anim` ("NAME, FROM, TO, FRAMES": a playing animation);
@@ -100,6 +79,7 @@ the Compare page uses `fa`, `fb`, `var.NAME`, `pa.NAME`, `pb.NAME`, `wrt`.
 
 **Command line**""")
     st.code('python -m compute "t*k + 2*t*k**2" --var t=1,2,4 --var k=2,3 --wrt k --format table\n'
+            'python -m compute "f(t, k) = t*k + 2t*k^2" --var "t=1 2 4" --var k=2:1:3 --wrt "∂²f/∂t∂k"\n'
             'python -m compute EXPR --var NAME=SPEC ... [--param NAME=VALUE] [--wrt SPEC ...]\n'
             '                  [--dtype float64|float32] [--format json|csv|table|summary]',
             language="bash", wrap_lines=True)

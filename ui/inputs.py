@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -32,19 +33,11 @@ from compute.language.derivatives import BUNDLES
 from compute.language.domains import GRID_RULE, default_grid_names, positive_names, typo_hints
 from compute.language.grid import AxisSpec, check_point_columns, make_points
 from compute.language.numbers import parse_count, parse_number_list
-from compute.language.vocabulary import FUNCTIONS
 
 from .compute_cache import APP_LIMITS
+from .syntax import SYNTAX_HELP
 from .url_state import LINK_MAX_POINTS, MAX_PARAMETER, ViewState, check_parameter
 
-SYNTAX_HELP = """
-**Arithmetic** `+ - * /`, powers `**` or `^`, parentheses, numbers like `2`, `0.5`, `1e-3`.
-**Functions** {functions}; `where(x > 0, a, b)` with `< <= > >=`. **Constants** `pi`, `e`.
-**Several lines** (newline or `;`): `name = expression` defines an intermediate; the last line is
-the output (`u, v` for a vector-valued function).
-**Grids** `1, 2, 4` · `linspace(0, 1, 50)` · `arange(0, 1, 0.1)` · `logspace(-2, 2, 9)` · `2*pi`.
-**Partials** `k` · `t,k` (mixed) · `k,k,k` (third), up to order 4.
-""".format(functions=", ".join(f"`{n}`" for n in FUNCTIONS if n != "where"))
 DEFAULT_GRID = "linspace(-2, 2, 41)"
 POSITIVE_GRID = "linspace(0.1, 4, 40)"  # for names under log, sqrt, a division or a fractional power
 
@@ -168,9 +161,23 @@ def function_input() -> tuple[str, Expression | None]:
         st.error(f"**Function:** {exc.describe()}", icon=":material/error:")
         return text, None
     notes = _new_name_notes(expression)
+    _read_as(expression, notes)
     if notes:
         st.warning("  \n".join(notes), icon=":material/spellcheck:")
     return text, expression
+
+
+def _read_as(expression: Expression, notes: list[str]) -> None:
+    """Issue 11: the plain form of what was typed another way (``2tk``, a def, ``torch.sin``), so
+    the user learns it, and a hint for names that are other names run together (``tk``) unless
+    a note on a new name already says so."""
+    if expression.read_as is not None:
+        st.caption("Read as:")
+        st.code(expression.read_as, language="python", wrap_lines=True)
+    for name, product in expression.hints:
+        if not any(f"'{name}'" in note for note in notes):
+            st.warning(f"**'{name}' is one name** (names are never split) — did you mean {product}?",
+                       icon=":material/spellcheck:")
 
 
 def _new_name_notes(expression: Expression) -> list[str]:
@@ -211,7 +218,10 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
     ranges: list[tuple[str, str]] = []
     memory = _memory()
     known = {n: memory[f"role.{n}"] for n in names if memory.get(f"role.{n}") in ("grid", "parameter")}
-    default_grids = default_grid_names(names, known)
+    # Variables declared by f(t, k) = …, a def or a lambda start as grids, the other names as values.
+    default_grids = ({n for n in expression.variables if known.get(n) != "parameter"}
+                     | {n for n in names if known.get(n) == "grid"}
+                     if expression.variables else default_grid_names(names, known))
     positive = positive_names(expression)
     for name in names:
         role_key = f"role.{name}"
@@ -235,12 +245,13 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                 remember(key)
                 raw_grids.append((name, spec or ""))
                 try:
-                    axis = parse_grid_spec(spec or "", APP_LIMITS)
+                    axis = parse_grid_spec(spec or "", APP_LIMITS, name)
                     grids.append((name, spec))
                     axes.append((name, axis))
                     why = (f" — positive: {name} is under a log, sqrt, division or fractional power"
                            if name in positive and spec == POSITIVE_GRID else "")
-                    st.caption(f"{axis.size:,} value{'s' if axis.size != 1 else ''}{why}")
+                    read_as = f" — read as `{axis.read_as}`" if axis.read_as else ""
+                    st.caption(f"{axis.size:,} value{'s' if axis.size != 1 else ''}{why}{read_as}")
                 except PartialsError as exc:
                     inputs.ok = False
                     st.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")
@@ -543,9 +554,16 @@ def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[
                       for c in itertools.combinations_with_replacement(names, order)]
     remembered("higher", [])
     st.session_state["higher"] = [h for h in st.session_state["higher"] if h in higher_options]
+    # The label carries the spec (t,k) so typing it finds the option; a spec typed in another form
+    # (tk, d2f/dtdk, f_tk) is accepted and replaced by its option (issue 11).
     st.multiselect("Higher and mixed partials", higher_options, key="higher",
-                   format_func=lambda h: partial_label(out, tuple(h.split(","))),
-                   placeholder="e.g. ∂²f/∂t∂k — type names to filter")
+                   format_func=lambda h: f"{partial_label(out, tuple(h.split(',')))}  ({h})",
+                   placeholder="e.g. t,k or ∂²f/∂t∂k — type and press Enter",
+                   accept_new_options=True, select_all=False, on_change=_typed_partials,
+                   args=(grid_names, param_names, tuple(higher_options)))
+    typed_error = memory.pop("_typed_partial_error", None)
+    if typed_error:
+        st.error(f"**Higher and mixed partials:** {typed_error}", icon=":material/error:")
     remember("higher")
     remembered("bundles", [])
     st.session_state["bundles"] = [b for b in st.session_state["bundles"] if b in bundles]
@@ -562,6 +580,39 @@ def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[
         st.session_state["bundles"])
     inputs.state["wrt"] = inputs.wrt
     inputs.state["dtype"] = inputs.dtype
+
+
+_LABELLED_SPEC = re.compile(r".*\s\(([^()]+)\)\s*")
+
+
+def _typed_partials(grid_names: tuple[str, ...], param_names: tuple[str, ...],
+                    options: tuple[str, ...]) -> None:
+    """A spec typed into the partials box (``tk``, ``∂²f/∂t∂k``, ``f_tk``) becomes its option
+    (``t,k``; an order-1 spec goes to the first partials); an invalid one is dropped and said."""
+    order = {n: i for i, n in enumerate(grid_names + param_names)}
+    chosen: list[str] = []
+    for value in st.session_state.get("higher") or []:
+        labelled = _LABELLED_SPEC.fullmatch(str(value))  # "∂²f/∂t∂k  (t,k)", an option's label
+        spec = labelled[1] if labelled else str(value)
+        if spec in options:
+            chosen.append(spec)
+            continue
+        try:
+            request = parse_derivative_spec(spec, grid_names, param_names, APP_LIMITS)
+        except PartialsError as exc:
+            _memory()["_typed_partial_error"] = f"'{str(spec)[:40]}': {exc.describe()}"
+            continue
+        if request.kind != "partial":
+            bundles = list(st.session_state.get("bundles") or [])
+            st.session_state["bundles"] = bundles + [request.kind] * (request.kind not in bundles)
+            continue
+        names = sorted(request.components[0], key=order.__getitem__)
+        if len(names) == 1:
+            d1 = list(st.session_state.get("d1") or [])
+            st.session_state["d1"] = d1 + names * (names[0] not in d1)
+        elif ",".join(names) not in chosen:
+            chosen.append(",".join(names))
+    st.session_state["higher"] = chosen
 
 
 def _drop_impossible(expression: Expression, before: tuple[str, ...], out: str) -> None:

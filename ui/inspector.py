@@ -131,7 +131,7 @@ def fill(expander, inputs: Inputs, result: PartialsResult) -> None:
 
 
 def _point_inputs(result: PartialsResult, names: Sequence[str]) -> dict[str, float] | None:
-    st.caption("Any values, not only grid points (outside the grid too; `2*pi` works). Or click "
+    st.caption("Any values, not only grid points (outside the grid too; 2*pi works). Or click "
                "a point on a heatmap, contour, gradient-field or line plot in the Plot tab.")
     point: dict[str, float] = {}
     ok = True
@@ -152,9 +152,10 @@ def _point_inputs(result: PartialsResult, names: Sequence[str]) -> dict[str, flo
 
 
 def _matrix(rows: Sequence[Sequence[float]], index: Sequence[str], columns: Sequence[str],
-            digits: int) -> pd.DataFrame:
+            digits: int, corner: str) -> pd.DataFrame:
+    """Numbers as text; ``corner`` names the rows (a table header must not be empty)."""
     return pd.DataFrame([[format_number(v, digits) for v in row] for row in rows],
-                        index=pd.Index(list(index)), columns=list(columns))
+                        index=pd.Index(list(index), name=corner), columns=list(columns))
 
 
 def render(inspection: Inspection, result: PartialsResult, digits: int) -> None:
@@ -163,7 +164,9 @@ def render(inspection: Inspection, result: PartialsResult, digits: int) -> None:
     where = ", ".join(f"{n} = {format_number(v, digits)}" for n, v in
                       zip(names, inspection.point, strict=True))
     outside = _outside(inspection, result)
-    st.markdown(f"**At {where}**" + (f" — outside the grid ({outside})" if outside else ""))
+    params = ", ".join(f"{n} = {format_number(v, digits)}" for n, v in inspection.params)
+    st.markdown(f"**At {where}**" + (f" (with {params})" if params else "")
+                + (f" — outside the grid ({outside})" if outside else ""))
     rows = [(o, inspection.value(o)) for o in outputs]
     rows += [(q.label, q.value) for q in inspection.quantities]
     st.table(pd.DataFrame({"value": [format_number(v, digits) for _, v in rows]},
@@ -171,10 +174,10 @@ def render(inspection: Inspection, result: PartialsResult, digits: int) -> None:
     if len(outputs) == 1:
         st.markdown(f"**Gradient ∇{outputs[0]}**")
         st.table(_matrix(inspection.gradients, [f"∇{outputs[0]}"],
-                         [partial_label(outputs[0], (n,)) for n in names], digits))
+                         [partial_label(outputs[0], (n,)) for n in names], digits, "gradient"))
     else:
         st.markdown(f"**Jacobian ∂({', '.join(outputs)})/∂({', '.join(names)})** (a row per output)")
-        st.table(_matrix(inspection.jacobian, outputs, [f"∂/∂{n}" for n in names], digits))
+        st.table(_matrix(inspection.jacobian, outputs, [f"∂/∂{n}" for n in names], digits, "output"))
         det = inspection.jacobian_determinant
         st.markdown(f"det J = **{format_number(det, digits)}**" if det is not None else
                     "No determinant: the Jacobian is not square.")
@@ -183,7 +186,7 @@ def render(inspection: Inspection, result: PartialsResult, digits: int) -> None:
         return
     for i, output in enumerate(outputs):
         st.markdown(f"**Hessian of {output}** (row i, column j: ∂²{output}/∂i∂j)")
-        st.table(_matrix(inspection.hessians[i], names, names, digits))
+        st.table(_matrix(inspection.hessians[i], names, names, digits, "i \\ j"))
         det = inspection.hessian_determinant(i)
         st.markdown(f"det H = **{format_number(det if det is not None else math.nan, digits)}**"
                     f"{_definiteness(inspection, i)}")

@@ -107,7 +107,9 @@ def _plot_panel(result: PartialsResult) -> None:
             return
         fig = figures.vector_field(x, y, plane(columns[output]), plane(columns[gx]), plane(columns[gy]),
                                    axes, f"{output} with its gradient")
-    fig = plot_point.decorate(fig, kind, result, columns[show], axes, index, x, y)
+    drawn = columns[columns[show].output] if kind == "vectors" else columns[show]  # f under arrows
+    fig = plot_point.decorate(fig, kind, result, drawn, axes, index, x, y,
+                              plane(drawn) if kind != "surface" else None)
     event = st.plotly_chart(fig, width="stretch", **plot_point.chart_options(kind))
     plot_point.handle_selection(event, result, axes, index)
     _animation_panel(result, columns[show], kind, axes, index)

@@ -75,13 +75,15 @@ def _at_point(result: PartialsResult, column: Column, point: dict[str, float],
 
 
 def decorate(fig, kind: str, result: PartialsResult, column: Column, axes: tuple[str, ...],
-             index: dict[str, int], x: np.ndarray, y: np.ndarray | None):
-    """Add click targets to a 2-D plot, and the inspected point (with its tangent plane on a
-    surface) when the inspector is open on a point of this slice."""
+             index: dict[str, int], x: np.ndarray, y: np.ndarray | None,
+             plane: np.ndarray | None = None):
+    """Add click targets to a 2-D plot (``plane``: the plotted values, shaped (x, y)), and the
+    inspected point (with its tangent plane on a surface) when the inspector is open on a point
+    of this slice."""
     grid = result.domain
     assert isinstance(grid, Grid)
-    if kind in ("heatmap", "contour", "vectors") and y is not None:
-        figures.click_targets(fig, x, y, (axes[0], axes[1]))
+    if kind in ("heatmap", "contour", "vectors") and y is not None and plane is not None:
+        figures.click_targets(fig, x, y, plane, (axes[0], axes[1]), column.label)
     point = inspector.current_point(grid.names)
     if point is None or not _in_slice(point, grid, axes, index):
         return fig
@@ -97,8 +99,8 @@ def decorate(fig, kind: str, result: PartialsResult, column: Column, axes: tuple
     if found is None or found[1] is None or not all(math.isfinite(v) for v in (found[0], *found[1])):
         return fig
     x0, y0 = point[axes[0]], point[axes[1]]
-    half_x = 0.15 * (float(np.ptp(x)) or 1.0)
-    half_y = 0.15 * (float(np.ptp(y)) if y is not None and len(y) > 1 else 1.0)
+    half_x = 0.2 * (float(np.ptp(x)) or 1.0)
+    half_y = 0.2 * (float(np.ptp(y)) if y is not None and len(y) > 1 else 1.0)
     xs, ys, z = plane_patch(x0, y0, found[0], found[1][0], found[1][1], half_x, half_y)
     return figures.tangent_plane(fig, xs, ys, z, (x0, y0, found[0]),
                                  f"{coords}: {column.label} = {found[0]:.6g}")
@@ -109,6 +111,7 @@ def handle_selection(event, result: PartialsResult, axes: tuple[str, ...],
     """A new click (or box) on the plot: open the inspector there and rerun the page."""
     selection = _selection(event)
     if not selection:
+        st.session_state.pop(SELECTION_KEY, None)  # deselected: the same click counts again
         return
     signature = json.dumps(selection, sort_keys=True, default=str)
     if st.session_state.get(SELECTION_KEY) == signature:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from compute.caches import BoundedCache
+from compute.engines import fused
 from compute.engines.autograd_paths import autograd_chunk_size, batched_grad_chunk, vmap_chunk
 from compute.engines.parallel import run_blocks
 from compute.engines.torch_lowering import TorchFunction
@@ -205,6 +206,7 @@ def symbolic_budget(size: int, partials: int) -> int:
 class _SymbolicProgram:
     program: Program
     roots: dict[tuple[str, tuple[str, ...]], int]
+    fused: dict = field(default_factory=dict)  # input signature -> fused.Fused (opt-in)
 
 
 def _symbolic_program(expression: Expression, indices: list[tuple[str, ...]], *, strict: bool):
@@ -254,7 +256,9 @@ def _build_program(expression: Expression, indices: tuple[tuple[str, ...], ...],
 def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int) -> None:
     """Grids go by blocks of rows with each axis as a broadcastable view — no coordinate arrays
     at all; scattered points go by flat chunks. Blocks write disjoint slices of the results, so
-    on the CPU they run on the block threads of :mod:`compute.engines.parallel`."""
+    on the CPU they run on the block threads of :mod:`compute.engines.parallel`. A block that
+    starts once the program's fused form is ready (opt-in, :mod:`compute.engines.fused`) runs it
+    instead of the eager operations."""
     t0 = time.perf_counter()
     dtype, device = DTYPES[result.dtype], torch.device(result.device)
     params = {name: torch.tensor(value, dtype=dtype, device=device)
@@ -262,8 +266,19 @@ def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int)
     domain = result.domain
     shape = domain.shape
     row = math.prod(shape[1:])
+    flat_layout = isinstance(domain, Points) or row > 4 * chunk
+    names = (*domain.names, *params)
+    signature = ("flat" if flat_layout else f"grid{len(shape)}", names, result.dtype, device.type)
+    entry = fused.lookup(program.fused, signature)
+
+    def block(env: dict[str, torch.Tensor], block_shape: tuple[int, ...], where: slice) -> None:
+        if entry is not None and entry.state == "ready" and fused.fits(block_shape):
+            _fused_block(result, program, entry, [env[n] for n in names], block_shape, where)
+        else:
+            _symbolic_block(result, program, env, block_shape, where)
+
     work: Callable[[tuple[int, int]], None]
-    if isinstance(domain, Points) or row > 4 * chunk:
+    if flat_layout:
         spans = [(start, min(start + chunk, domain.size))
                  for start in range(0, max(domain.size, 1), chunk)]
 
@@ -271,8 +286,9 @@ def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int)
             start, stop = span
             env = {name: torch.from_numpy(np.ascontiguousarray(v)).to(device=device, dtype=dtype)
                    for name, v in domain.coordinates(start, stop).items()}
-            _symbolic_block(result, program, {**env, **params}, (stop - start,), slice(start, stop))
+            block({**env, **params}, (stop - start,), slice(start, stop))
     else:
+        assert not isinstance(domain, Points)  # flat_layout covers them
         axes = {name: torch.from_numpy(values).to(device=device, dtype=dtype)
                 for name, values in domain.axes}
         views = {name: axes[name].reshape([-1 if j == i else 1 for j in range(len(shape))])
@@ -284,8 +300,7 @@ def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int)
         def work(span: tuple[int, int]) -> None:
             start, stop = span
             env = {**views, first: views[first][start:stop], **params}
-            _symbolic_block(result, program, env, (stop - start, *shape[1:]),
-                            slice(start * row, stop * row))
+            block(env, (stop - start, *shape[1:]), slice(start * row, stop * row))
     if device.type == "cpu":
         run_blocks(work, spans)
     else:  # one stream of large launches: threads would only contend for it
@@ -294,6 +309,69 @@ def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int)
     share = (time.perf_counter() - t0) / len(program.roots)
     for key in program.roots:
         result.seconds[key] += share
+    if entry is None and domain.size >= fused.MIN_POINTS and fused.enabled():
+        groups = _root_groups(program)
+        fused.queue_compile(
+            program.fused, signature, program.program, names, tuple(i for i, _ in groups), dtype,
+            lambda: _fused_sample(result, flat_layout, params, len(groups)))
+
+
+def _root_groups(program: _SymbolicProgram) -> list[tuple[int, list[tuple[str, tuple[str, ...]]]]]:
+    """The distinct values the program computes for its results, each with the keys it fills."""
+    groups: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+    for key, root in program.roots.items():
+        groups.setdefault(program.program.evaluated.get(root, root), []).append(key)
+    return list(groups.items())
+
+
+def _fused_block(result: PartialsResult, program: _SymbolicProgram, entry: fused.Fused,
+                 inputs: list[torch.Tensor], shape: tuple[int, ...], flat: slice) -> None:
+    device = torch.device(result.device)
+    outs: list[torch.Tensor] = []
+    copies: list[tuple[torch.Tensor, torch.Tensor]] = []
+    for _, keys in _root_groups(program):
+        views = [torch.from_numpy((result.partials[k] if k[1] else result.values[k[0]])[flat])
+                 .view(shape) for k in keys]
+        if device.type == "cpu":
+            outs.append(views[0])
+            copies += [(v, views[0]) for v in views[1:]]
+        else:  # computed on the device, then copied into the NumPy results
+            outs.append(torch.empty(shape, dtype=DTYPES[result.dtype], device=device))
+            copies += [(v, outs[-1]) for v in views]
+    assert entry.call is not None  # the entry is ready
+    with torch.no_grad():  # as it was compiled: grad mode is one of the compiled guards
+        entry.call(inputs, outs)
+    for view, source in copies:
+        view.copy_(source)
+
+
+_SAMPLE_SIZES = (3, 5, 7, 11, 13, 17, 19, 23)  # distinct and ≥ 2: no size is specialised or tied
+
+
+def _fused_sample(result: PartialsResult, flat_layout: bool, params: dict[str, torch.Tensor],
+                  outputs: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Small inputs in the job's layout and values from its range, and buffers for the outputs:
+    what the background compile traces and verifies on."""
+    dtype, device = DTYPES[result.dtype], torch.device(result.device)
+    domain = result.domain
+    inputs: list[torch.Tensor] = []
+    if flat_layout:
+        n = min(_SAMPLE_SIZES[3], max(domain.size, 2))
+        coords = domain.coordinates(0, n)
+        inputs = [torch.from_numpy(np.ascontiguousarray(coords[name])).to(device=device, dtype=dtype)
+                  for name in domain.names]
+        shape: tuple[int, ...] = (n,)
+    else:
+        assert not isinstance(domain, Points)  # flat_layout covers them
+        ndim = len(domain.shape)
+        shape = _SAMPLE_SIZES[:ndim]
+        for i, (_, values) in enumerate(domain.axes):
+            offset = 1 if i == 0 else 0  # blocks slice the first axis: a view at an offset
+            axis = torch.linspace(float(np.min(values)), float(np.max(values)), shape[i] + offset,
+                                  dtype=dtype, device=device)[offset:]
+            inputs.append(axis.reshape([-1 if j == i else 1 for j in range(ndim)]))
+    inputs += list(params.values())
+    return inputs, [torch.empty(shape, dtype=dtype, device=device) for _ in range(outputs)]
 
 
 def _symbolic_block(result: PartialsResult, program: _SymbolicProgram, env: dict[str, torch.Tensor],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from compute.language.derivatives import partial_label
 from compute.language.expression import Expression
 from compute.language.grid import check_variable_name, make_points
 from compute.limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from compute.engines.engine import PartialsResult
 
 Matrix = tuple[tuple[float, ...], ...]
 
@@ -70,7 +74,8 @@ class Inspection:
         matrix = np.array(self.hessians[index], dtype=np.float64)
         if not np.all(np.isfinite(matrix)):
             return None
-        return tuple(float(v) for v in np.linalg.eigvalsh(matrix))
+        with np.errstate(all="ignore"):
+            return tuple(float(v) for v in np.linalg.eigvalsh(matrix))
 
     def value(self, output: str | None = None) -> float:
         return self.values[self._index(output)]
@@ -94,14 +99,16 @@ class Inspection:
 
 
 def determinant(matrix: Matrix) -> float:
-    """float64 determinant (LU); exact products for 1×1 and 2×2, where LU would round."""
+    """float64 determinant: the direct formula for 1×1 and 2×2 (802·200 − 400² is 400 exactly;
+    LU's pivot divisions round it), LU past that."""
     n = len(matrix)
     if n == 1:
         return float(matrix[0][0])
     if n == 2:
         (a, b), (c, d) = matrix
         return float(a * d - b * c)
-    return float(np.linalg.det(np.array(matrix, dtype=np.float64)))
+    with np.errstate(all="ignore"):  # overflow is an inf, as everywhere else: reported, not raised
+        return float(np.linalg.det(np.array(matrix, dtype=np.float64)))
 
 
 def inspection_specs(variables: Sequence[str], chosen: Sequence[str] = (),
@@ -160,7 +167,7 @@ def inspect_point(expression: Expression | str, point: Mapping[str, float],
     return read_inspection(result)
 
 
-def read_inspection(result) -> Inspection:
+def read_inspection(result: PartialsResult) -> Inspection:
     """An ``Inspection`` from a one-point result whose requests came from ``inspection_specs``
     (the app computes that result in a worker and reads it here)."""
     domain = result.domain

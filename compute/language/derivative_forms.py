@@ -34,6 +34,7 @@ from compute.language.tree import (
     Unary,
     walk,
 )
+from compute.language.tree import children as tree_children
 from compute.registry.functions import FUNCTIONS
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ class DiffForms:
                 order, site = self.written[id(n)]
                 found = (base + order, site)
             else:
-                stack.extend((c, base) for c in _children(n))
+                stack.extend((c, base) for c in tree_children(n))
             if found[0] > best[0]:
                 best = found
         return best
@@ -171,16 +172,6 @@ class DiffForms:
         return tuple(new), expanded
 
 
-def _children(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, (Unary, Derivative)):
-        return (node.operand,)
-    if isinstance(node, (Binary, Compare)):
-        return (node.left, node.right)
-    if isinstance(node, Call):
-        return node.args
-    return ()
-
-
 class _Expander:
     """Differentiates folded trees in one graph and writes each derivative back as definitions."""
 
@@ -199,7 +190,8 @@ class _Expander:
             raise PartialsError(f"diff(...) expands to more than {MAX_EXPANSION_OPS:,} "
                                 "operations — too large; differentiate a shorter expression") from None
         self.scope[name] = i
-        self.names.setdefault(i, name)
+        if self.graph.ops[i][0] not in ("const", "var"):  # a number stays a number: a structural 0
+            self.names.setdefault(i, name)  # is never read as a definition (z = 0*log(x) is NaN)
 
     def replace(self, node: Node, out: list[tuple[str, Node]]) -> Node:
         if not any(isinstance(n, Derivative) for n in walk(node)):

@@ -161,6 +161,7 @@ class TreeBuilder:
         self.declared: tuple[str, ...] = ()  # variables a form declared, in order
         self.bare_names: set[str] = set()  # names used as values: such an N(…) is not normcdf
         self.rewrites: list[str] = []
+        self.in_def = False  # the lines of a pasted def: locals may shadow functions
         self.limits = limits
         self.nodes = 0
         self.defined: dict[str, int] = {}  # name -> line where defined
@@ -177,6 +178,7 @@ class TreeBuilder:
         form = forms.unwrap(self, module, self.header)
         statements = form.statements
         self.declared = form.variables
+        self.in_def = form.form == "def"
         self.bare_names |= set(form.variables)
         self.rewrites += form.rewrites
         if not statements:
@@ -220,7 +222,7 @@ class TreeBuilder:
             folded_outputs=folded_outputs,
             inner_orders=self.forms.inner_orders([(n, o) for n, o, _ in outputs]),
             variables=self.declared,
-            function_name=form.output_name,
+            function_name=form.output_name if form.form or len(outputs) > 1 else outputs[0][0],
             hints=forms.concatenation_hints(free_names, {*free_names, *self.defined}),
             rewrites=tuple(dict.fromkeys(self.rewrites)),
         )
@@ -245,7 +247,9 @@ class TreeBuilder:
 
     def _check_new_name(self, name: str, node: ast.AST) -> None:
         self._check_identifier(name, node)
-        if name in RESERVED_NAMES:
+        # Inside a pasted def a local may shadow a function (the seed's "gamma = …"; issue 11).
+        shadows = self.in_def and name in FUNCTIONS
+        if name in RESERVED_NAMES and not shadows:
             kind = "constant" if name in CONSTANTS else "function"
             raise self.error(f"'{name}' is a built-in {kind} and cannot be redefined", node)
         if name in self.declared:
@@ -385,7 +389,7 @@ class TreeBuilder:
         if name in CONSTANTS:
             value = CONSTANTS[name]
             return Constant(name), Num(value), value
-        if name in FUNCTIONS:
+        if name in FUNCTIONS and name not in self.defined:
             raise self.error(f"'{name}' is a function — call it, e.g. {name}(x)", node)
         if name == DIFF:
             raise self.error("'diff' is a function — call it, e.g. diff(u, x)", node)
@@ -408,7 +412,7 @@ class TreeBuilder:
         if name == DIFF:
             return self.forms.parse(node, depth)
         if name not in FUNCTIONS:
-            if name in self.defined or name in self.free or name in CONSTANTS:
+            if name in self.defined or name in self.free or name in CONSTANTS or name in self.bare_names:
                 raise self.error(f"'{name}' is not a function — write {name}*(…) to multiply",
                                  node)
             close = difflib.get_close_matches(name, [*FUNCTIONS, DIFF], n=1, cutoff=0.6)

@@ -18,7 +18,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from compute.language.source import Header
+from compute.errors import PartialsError
+from compute.language.source import Header, original_column
 from compute.language.vocabulary import CONSTANTS, FUNCTIONS, RESERVED_NAMES
 from compute.registry.functions import ALIASES, MODULES, OPERATOR_CALLS, PASTED, PASTED_CONSTANTS
 
@@ -112,7 +113,10 @@ def unwrap(builder: TreeBuilder, module: ast.Module, header: Header | None) -> U
 
 def _header(builder: TreeBuilder, body: list[ast.stmt], header: Header) -> Unwrapped:
     last = body[-1]
-    at_header = [s for s in body if s.lineno <= header.line <= (s.end_lineno or s.lineno)]
+    at_header = [s for s in body if s.lineno == header.line
+                 and original_column(builder.maps, s.lineno, s.col_offset) == header.column]
+    if isinstance(last, ast.Assign) and len(last.targets) != 1 and at_header == [last]:
+        raise builder.error(f"write {header.name}(…) = expression, with one '='", last)
     if not at_header or at_header[0] is not last or not isinstance(last, ast.Assign):
         where = at_header[0] if at_header else last
         raise builder.error(f"{header.name}({', '.join(v for v, _, _ in header.variables)}) = … "
@@ -120,8 +124,10 @@ def _header(builder: TreeBuilder, body: list[ast.stmt], header: Header) -> Unwra
     _check_output_name(builder, header.name, last.targets[0])
     names: list[str] = []
     for name, line, column in header.variables:
-        spot = ast.Name(id=name, lineno=line, col_offset=column - 1)
-        _check_variable(builder, name, names, spot, header.name)
+        try:
+            _check_variable(builder, name, names, last, header.name)
+        except PartialsError as exc:  # at the variable, in the user's columns
+            raise PartialsError(exc.message, column=column, line=line) from None
         names.append(name)
     result = _located(ast.Expr(value=last.value), last.value)
     return Unwrapped([*body[:-1], result], header.name, tuple(names), "header")
@@ -157,15 +163,16 @@ def _def(builder: TreeBuilder, fn: ast.stmt) -> Unwrapped:
             lines.append(_located(ast.Expr(value=stmt.value), stmt.value))
             return Unwrapped(lines, fn.name, variables, "def",
                              [f"def {fn.name}(…) is read as its lines"])
+        line = stmt
         if isinstance(stmt, ast.AnnAssign):
             check_annotation(builder, stmt.annotation)
             if stmt.value is None or not isinstance(stmt.target, ast.Name):
                 raise builder.error("write name: type = expression, or just name = expression", stmt)
-            stmt = _located(ast.Assign(targets=[stmt.target], value=stmt.value), stmt)
-        if isinstance(stmt, ast.Expr):
+            line = _located(ast.Assign(targets=[stmt.target], value=stmt.value), stmt)
+        if isinstance(line, ast.Expr):
             raise builder.error("a line of a def must be name = expression; the result is "
-                                "return expression", stmt)
-        lines.append(stmt)
+                                "return expression", line)
+        lines.append(line)
     raise builder.error(f"def {fn.name}(…) has no return — end it with return expression", fn)
 
 
@@ -262,6 +269,9 @@ def resolve_call(builder: TreeBuilder, node: ast.Call) -> ast.expr:
         builder.rewrites.append(f"{dotted} is {target or OPERATOR_CALLS[dotted][0]}")
     elif isinstance(func, ast.Name):
         dotted = target = func.id
+        if dotted in FUNCTIONS and dotted in builder.defined:  # a def's local shadows it
+            raise builder.error(f"'{dotted}' is defined on line {builder.defined[dotted]}, so "
+                                f"{dotted}(…) is not the function — rename that line", node)
         if dotted in ALIASES or dotted in OPERATOR_CALLS:
             _check_alias_free(builder, dotted, node)
             target = ALIASES.get(dotted)
@@ -311,7 +321,7 @@ def _operator(builder: TreeBuilder, node: ast.Call, dotted: str) -> ast.expr:
 
 
 def _not_supported(builder: TreeBuilder, dotted: str, node: ast.AST):
-    root, _, rest = dotted.partition(".")
+    root = dotted.partition(".")[0]
     last = dotted.rsplit(".", 1)[-1]
     if root not in MODULES:
         if last in FUNCTIONS or last in ALIASES:

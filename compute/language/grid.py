@@ -123,7 +123,7 @@ def _spaced_spec(text: str, limits: Limits, error: PartialsError) -> AxisSpec:
     if error.column is not None and ".." in text:
         raise PartialsError(f"{error.message} — write a range as start:step:stop (0:0.1:1) or "
                             "linspace(0, 1, 11)", column=error.column) from None
-    if "," in text or ("(" in text and not text.strip().startswith("[")):
+    if not error.message.startswith("syntax error") or "," in text or "(" in text:
         raise error
     inner = text.replace("[", " ").replace("]", " ")
     pieces = [(m.start(), m.group()) for m in re.finditer(r"\S+", inner)]
@@ -575,10 +575,13 @@ def bind_names(expression: Expression, domain: Domain, params: Mapping[str, floa
         if not math.isfinite(number):
             raise PartialsError(f"parameter '{name}' must be a finite number")
         clean[name] = number
+    joined = dict(getattr(expression, "hints", ()))
     for name in expression.free_names:
         if name not in domain.names and name not in clean:
+            hint = (f"; did you mean {joined[name]}? Names are never split, so {name} is one name"
+                    if name in joined else "")
             raise PartialsError(
                 f"'{name}' has no grid and no value — give it a grid (variable) or a value "
-                "(parameter)"
+                f"(parameter){hint}"
             )
     return clean

@@ -127,17 +127,20 @@ def _calculator_source(text: str) -> tuple[str, list[list[int]]]:
 _KEYWORDS = {"start": 0, "stop": 1, "end": 1, "num": 2, "steps": 2, "step": 2}
 
 
-def _keyword_arguments(builder: TreeBuilder, call: ast.Call, func: str, items: list[ast.expr]) -> list[ast.expr]:
+def _keyword_arguments(builder: TreeBuilder, call: ast.Call, func: str,
+                       items: list[ast.expr]) -> list[ast.expr]:
     """``linspace(0, 1, num=5)`` / ``torch.linspace(0, 1, steps=5)`` / ``arange(0, 1, step=0.1)``:
     keywords in their positions; any other keyword is refused, naming the ones understood."""
     slots: list[ast.expr | None] = [*items]
     for keyword in call.keywords:
         position = _KEYWORDS.get(keyword.arg or "")
-        if (keyword.arg == "step" and func != "arange") or (keyword.arg in ("num", "steps") and func == "arange"):
+        wrong = "step" if func != "arange" else "num steps"
+        if keyword.arg in wrong.split():
             position = None
         if position is None:
-            raise builder.error(f"{func}() does not take the keyword '{printable(keyword.arg or '**', 20)}=' — "
-                                "write the values in order (start, stop, count or step)", keyword.value)
+            shown = printable(keyword.arg or "**", 20)
+            raise builder.error(f"{func}() does not take the keyword '{shown}=' — write the values "
+                                "in order (start, stop, count or step)", keyword.value)
         while len(slots) <= position:
             slots.append(None)
         if slots[position] is not None:

@@ -95,7 +95,7 @@ def parse_python(source: str, maps: list[list[int]]) -> ast.Module:
 # --- issue 11: forms people paste and type --------------------------------------------------------
 
 _BLOCK_LINE = re.compile(r"[ \t]*(?:@|(?:def|class|if|elif|else|for|while|with|try|except|finally|"
-                         r"async|match)\b)")
+                         r"async|match)\b.*:[ \t\r]*(?:#.*)?\Z)")
 
 
 def has_blocks(text: str) -> bool:
@@ -131,16 +131,17 @@ _HEADER = re.compile(r"(?P<lead>^[ \t]*|;[ \t]*)(?P<name>[A-Za-z_]\w*)[ \t]*\((?
 _ARG = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]*\Z")
 
 
-def function_header(source: str) -> tuple[str, Header | None]:
+def function_header(source: str, maps: list[list[int]]) -> tuple[str, Header | None]:
     """Find ``name(a, b) = expression`` (Python reads it as an assignment to a call) and blank
-    out ``(a, b)`` so it reads ``name       = expression``: every column stays where it was."""
+    out ``(a, b)`` so it reads ``name       = expression``: every column stays where it was.
+    The header's columns are the user's (through ``maps``)."""
     header: Header | None = None
     lines = source.split("\n")
     for number, line in enumerate(lines, start=1):
         for match in _HEADER.finditer(line):
             if keyword.iskeyword(match["name"]):
                 continue
-            where = match.start("name") + 1
+            where = original_column(maps, number, match.start("name"))
             if header is not None:
                 raise PartialsError("only one line may define the function as name(variables) = …",
                                     column=where, line=number)
@@ -151,7 +152,7 @@ def function_header(source: str) -> tuple[str, Header | None]:
                 pieces = pieces[:-1]  # f(t, k,) like a Python signature
             for piece in pieces:
                 arg = _ARG.match(piece)
-                column = offset + len(piece) - len(piece.lstrip()) + 1
+                column = original_column(maps, number, offset + len(piece) - len(piece.lstrip()))
                 if arg is None:
                     shown = piece.strip() or "nothing"
                     raise PartialsError(
@@ -161,8 +162,7 @@ def function_header(source: str) -> tuple[str, Header | None]:
                 offset += len(piece) + 1
             header = Header(match["name"], tuple(variables), number, where)
             start, stop = match.start("args") - 1, match.end("args") + 1
-            line = line[:start] + " " * (stop - start) + line[stop:]
-        lines[number - 1] = line
+            lines[number - 1] = line[:start] + " " * (stop - start) + line[stop:]
     return "\n".join(lines), header
 
 
@@ -184,64 +184,75 @@ def implicit_multiplication(source: str, maps: list[list[int]]) -> tuple[str, li
     inserted = 0
     quote: str | None = None  # inside a string that continues on the next line
     for line, mapping in zip(source.split("\n"), maps, strict=True):
-        chars: list[str] = []
-        new_map: list[int] = []
-        previous = ""  # kind of the last token on this line: "num", ")", or "" (anything else)
-        i = 0
+        scan = _LineScan(line, mapping, quote)
+        quote = scan.run()
+        inserted += scan.inserted
+        out_lines.append("".join(scan.chars))
+        out_maps.append([*scan.new_map, mapping[-1] if mapping else 0])
+    return "\n".join(out_lines), out_maps, inserted
 
-        def copy(stop: int) -> None:
-            nonlocal i
-            chars.append(line[i:stop])
-            new_map.extend(mapping[i:stop])
-            i = stop
 
-        while i < len(line):
-            if quote is not None:  # skip to the end of the string
-                end = line.find(quote, i)
+class _LineScan:
+    """One line of ``implicit_multiplication``: tokens copied with their columns, '*' inserted."""
+
+    def __init__(self, line: str, mapping: list[int], quote: str | None) -> None:
+        self.line, self.mapping, self.quote = line, mapping, quote
+        self.chars: list[str] = []
+        self.new_map: list[int] = []
+        self.inserted = 0
+        self.i = 0
+
+    def copy(self, stop: int) -> None:
+        self.chars.append(self.line[self.i:stop])
+        self.new_map.extend(self.mapping[self.i:stop])
+        self.i = stop
+
+    def run(self) -> str | None:
+        """Scan the line; return the quote of a string still open at its end (triple quotes)."""
+        line = self.line
+        previous = ""  # the last token: "num", ")", "name", "kw" or "" (anything else)
+        while self.i < len(line):
+            i = self.i
+            if self.quote is not None:  # skip to the end of the string
+                end = line.find(self.quote, i)
                 if end < 0:
-                    copy(len(line))
+                    self.copy(len(line))
                     break
-                copy(end + len(quote))
-                quote = None
-                previous = ""
+                self.copy(end + len(self.quote))
+                self.quote, previous = None, ""
                 continue
             ch = line[i]
             if ch in " \t":
-                copy(i + 1)
+                self.copy(i + 1)
                 continue
             if ch == "#":
-                copy(len(line))
+                self.copy(len(line))
                 break
             word = _WORD.match(line, i)
             string = _STRING_START.match(line, i)
             if string is not None and (word is None or word.end() == string.start(1)):
-                quote = string[1]
-                copy(string.end())
+                self.quote = string[1]
+                self.copy(string.end())
                 continue
             number = None if word else _NUMBER.match(line, i)
             starts = (word is not None and not keyword.iskeyword(word[0])) or ch == "("
             if starts and previous in ("num", ")"):
-                chars.append("*")
-                new_map.append(mapping[i])
-                inserted += 1
+                self.chars.append("*")
+                self.new_map.append(self.mapping[i])
+                self.inserted += 1
             if word is not None:
-                copy(word.end())
+                self.copy(word.end())
                 previous = "kw" if keyword.iskeyword(word[0]) else "name"
             elif number is not None:
                 stop = number.end()
                 if line[stop:stop + 1] in ("j", "J") and not _WORD.match(line, stop + 1):
                     stop += 1  # Python's complex literal: refused later with its own message
-                copy(stop)
-                previous = "num" if number[0][:2].lower() not in ("0x", "0o", "0b") else ""
+                self.copy(stop)
+                previous = "" if number[0][:2].lower() in ("0x", "0o", "0b") else "num"
             else:
-                copy(i + 1)
+                self.copy(i + 1)
                 previous = ")" if ch == ")" else ""
-        if quote in ("'", '"'):
-            quote = None  # an unclosed one-line string: Python reports it
-        new_map.append(mapping[-1] if mapping else 0)
-        out_lines.append("".join(chars))
-        out_maps.append(new_map)
-    return "\n".join(out_lines), out_maps, inserted
+        return self.quote if self.quote in ("'''", '"""') else None
 
 
 @dataclass(frozen=True)
@@ -258,6 +269,6 @@ def prepare(text: str) -> Prepared:
     """'^' as power, the ``f(t, k) =`` header, then implicit multiplication: every rewrite
     keeps the column map, so errors point at what the user typed."""
     source, maps = caret_to_power(text)
-    source, header = function_header(source)
+    source, header = function_header(source, maps)
     source, maps, inserted = implicit_multiplication(source, maps)
     return Prepared(source, maps, header, inserted)

@@ -11,7 +11,12 @@ and the SymPy constructor used for formulas. Every consumer reads this table:
   rule differentiated again; see ``compute.registry.stable_ops``);
 - the symbolic engine, which instantiates ``partials`` in its derivative graph;
 - the code export, which prints ``define`` and ``partials`` as torch code;
-- the SymPy lowering (``sympy``).
+- the SymPy lowering (``sympy``);
+- the forms people type and paste (``compute.language.forms``): an entry's ``aliases`` (``ln``,
+  ``arcsin``, ``N``/``Phi``: calls only, and only while the name is not also the user's own) and
+  ``pasted`` names (``torch.special.ndtr``, ``np.arcsin``, from ``py=``); ``OPERATOR_CALLS`` holds the
+  calls that are operators of the language (``pow(a, b)`` is ``a**b``), ``PASTED_CONSTANTS``
+  ``math.pi`` and the like.
 
 Rules are written so their intermediates neither overflow nor underflow where the true value is
 representable (asinh' is ``1/hypot(1, x)``, not ``(1 + x^2)^-0.5``, which is 0 past 1.3e154;

@@ -100,7 +100,7 @@ def job_request(
 
 @dataclass(frozen=True)
 class JobLimits:
-    seconds: float = 20.0  # a job's own CPU time (per worker thread), once a worker has it
+    seconds: float = 20.0  # a job's own CPU time (all its block threads together), once a worker has it
     wall_seconds: float = 120.0  # its time on the clock, however busy the server is
     queue_seconds: float = 90.0  # how long a job may wait for a free worker before it is turned away
     memory_bytes: int = 3 * 2**30
@@ -215,8 +215,8 @@ class JobPool:
                     raise self._failure(exc) from None
             # The estimate was wrong: the job gets a heavy worker and its full limit.
         try:
-            return self._call(self.heavy, request, limits,
-                              self.limits.seconds * self.limits.threads_per_worker)
+            # Block threads share one job's work without spinning: its CPU time is its work.
+            return self._call(self.heavy, request, limits, self.limits.seconds)
         except CallFailed as exc:
             raise self._failure(exc) from None
 

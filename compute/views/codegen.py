@@ -388,6 +388,11 @@ def _source(
 
     body_text = "\n".join(code)
     head = [f"# Reproduces Partials' numbers with torch.func in {dtype}: vmap over points of nested grad."]
+    derivatives = [names[n] for n, _ in expression.folded_definitions
+                   if n.startswith("_") and not n[2:].isdigit()]
+    if derivatives:  # diff(...) expanded by the parser (compute/language/derivative_forms.py)
+        head.append(f"# diff(...) written out, exactly: {', '.join(derivatives[:6])}"
+                    + (", ..." if len(derivatives) > 6 else "") + " (_s1, _s2, ...: shared parts)")
     if reads_file:
         head.append("import csv")
     if "math." in body_text:

@@ -10,6 +10,8 @@ Formulas are written in terms of the user's own definitions (:class:`ChainRule`)
 ∂C/∂S reads N1 − … exp(−d2²/2) … + …, with d1, d2, N1, N2 defined once beside the formulas,
 instead of a 1,500-pixel expression with d1 written out four times. :meth:`ChainRule.inline`
 substitutes the definitions back, which is how the tests check the formulas against SymPy.
+``diff(u, t)`` in the function reads ∂u/∂t, a symbol defined beside the formulas
+(:meth:`ChainRule.derivative_symbol`), never the expansion the engines compute with.
 """
 
 from __future__ import annotations
