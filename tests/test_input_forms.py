@@ -305,3 +305,18 @@ def test_the_cli_reads_every_alias_prefix_and_product_as_sympy_does() -> None:
     assert_close(np.array(data["partials"]["d2f/dx2"]),
                  sympy_reference(MIXED_REFERENCE, (X, X), points), rel=1e-11)
     assert "note: the function reads as: normcdf(x) + log(x) + asin(x/4) + x**2" in proc.stderr
+
+
+def test_the_cli_takes_every_spelling_of_the_mixed_partial_as_its_own_key() -> None:
+    args = [arg for spec in MIXED_SPECS for arg in ("--wrt", spec)]
+    proc = run_cli("t*k + 2*t*k**2", "--var", "t=1,2,4", "--var", "k=2,3", *args)
+    assert proc.returncode == 0, proc.stderr
+    partials = json.loads(proc.stdout)["partials"]
+    assert partials == dict.fromkeys(MIXED_SPECS, SEED_DTK)
+
+
+def test_the_cli_says_a_run_together_name_may_be_a_product() -> None:
+    proc = run_cli("t*k + 2tk^2", "--var", "t=1,2,4", "--var", "k=2,3")
+    assert proc.returncode == 2
+    assert "'tk' has no grid and no value" in proc.stderr
+    assert "did you mean t*k? Names are never split" in proc.stderr

@@ -118,3 +118,12 @@ def test_every_alias_prefix_and_product_in_the_app_agrees_with_sympy() -> None:
     expected = sympy_reference(MIXED_REFERENCE, (X,), {X: np.array([0.5, 1.5, 2.5])})
     assert_close(shown, expected, rel=1e-12)
     assert read_as(at)[0].startswith("normcdf(x) + log(x) + asin(x/4) + x**2 + exp(x/2) + pi")
+
+
+def test_a_link_with_every_spelling_of_the_mixed_partial_picks_it_once() -> None:
+    from test_input_forms import MIXED_SPECS
+
+    at = open_app(f="t*k + 2*t*k**2", wrt=["k", *MIXED_SPECS], **{"var.t": "1, 2, 4", "var.k": "2, 3"})
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["higher"] == ["t,k"]
+    assert tables(at)["∂²f/∂t∂k"] == SEED_DTK
