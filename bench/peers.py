@@ -399,6 +399,7 @@ def busy_neighbour(rounds: int) -> list[dict]:
 
     configs = {f"engine default ({DEFAULT_BLOCK_THREADS} block threads × 1 intra-op)":
                engine(DEFAULT_BLOCK_THREADS, 1),
+               f"engine, {2 * cores} block threads × 1 intra-op": engine(2 * cores, 1),
                "engine, 1 thread": engine(1, 1),
                f"serial blocks, torch {cores} intra-op threads (before)": engine(1, cores)}
     for run in configs.values():
@@ -476,8 +477,11 @@ def markdown(results: dict) -> str:
                        f"{r['compile_s']:.2f} | {r['floor_ratio'] or 0:.1f} | {err} |")
         out.append("")
     if results.get("busy"):
+        when = (f" Run {results['busy_date']}, load average before/after {results['busy_load']}."
+                if "busy_date" in results else "")
         out += ["### Busy neighbour: first partials of the transcendental function, 3163² points",
-                "", "One core kept busy by a spinning process the run starts and stops.", "",
+                "", "One core kept busy by a spinning process the run starts and stops; each "
+                "round runs every configuration quiet, then busy." + when, "",
                 "| configuration | load | median s | best s | × quiet 1-thread median |",
                 "|---|---|---:|---:|---:|"]
         for r in results["busy"]:
@@ -527,11 +531,17 @@ def main() -> None:
                 if args.quick and n ** len(case.names) > 10**6:
                     continue
                 results["rows"] += bench_case(case, n, rounds, METHODS)
-    if not args.quick and not wanted:
+    if args.busy_only or (not args.quick and not wanted):
         results["busy"] = busy_neighbour(rounds)
     if args.big:
         results["big"] = big_run()
     results["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    saved = ROOT / "bench" / "peers.json"
+    if args.busy_only and saved.exists():  # keep the last full run's tables
+        previous = json.loads(saved.read_text())
+        previous["busy"], previous["busy_date"] = results["busy"], results["date"]
+        previous["busy_load"] = f"{results['load_before']} / {results['load_after']}"
+        results = previous
     for row in results["rows"]:
         row.pop("times", None)
     (ROOT / "bench" / "peers.json").write_text(json.dumps(results, indent=1))

@@ -152,7 +152,6 @@ def _results(inputs: Inputs) -> None:
         st.error("Out of memory — try a smaller grid or fewer partials.", icon=":material/block:")
         return
     render_summary(result, time.perf_counter() - start)
-    fact_slot = st.container()  # filled after the tables: a gallery example's fact, computed
     inspect_box = inspector.box(result)  # closed: runs nothing; open: one point, one quick job
     view, tab = _view_tabs()
     with tab:  # only the open tab is drawn: the others cost the server and the browser nothing
@@ -166,7 +165,7 @@ def _results(inputs: Inputs) -> None:
         else:
             code_panel(result, dict(request.grids))
     inspector.fill(inspect_box, inputs, result)
-    gallery.explorer_fact(fact_slot, inputs)
+    gallery.explorer_fact(st.container(), inputs)  # a gallery example's fact, after its numbers
 
 
 def _view_tabs() -> tuple[str, DeltaGenerator]:

@@ -8,9 +8,11 @@ example's point, or the grid's job.
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
-from compute import PartialsError, ResourceLimitError, parse_expression
+from compute import Expression, PartialsError, ResourceLimitError, parse_expression
 from compute.engines.inspect import point_columns
 from compute.examples import EXAMPLES, Example
 from compute.language.grid import grid_axes
@@ -38,9 +40,15 @@ def example_state(example: Example) -> ViewState:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(function: str) -> Expression:
+    """An example's function, parsed once per server (the examples are constants)."""
+    return parse_expression(function, APP_LIMITS)
+
+
 def readings(example: Example) -> list[tuple[str, float, float, bool]]:
     """(label, computed, stated, holds) per reading, computed by worker jobs (cached)."""
-    expression = parse_expression(example.function, APP_LIMITS)
+    expression = _parsed(example.function)
     results = {}
     if any(r.scope == "point" for r in example.readings):
         results["point"] = fetch(points_request(expression, point_columns(dict(example.inspect)),
@@ -85,7 +93,13 @@ def explorer_fact(slot, inputs: Inputs) -> None:
     example = matching_example(inputs)
     if example is None:
         return
-    with slot.container(border=True):
+    try:
+        found = readings(example)
+        verdict = " ✓" if all(holds for *_, holds in found) else " ✗"
+    except (PartialsError, ResourceLimitError):
+        verdict = ""
+    # One line until opened: the fact must not push the answer (the tables) off a phone's screen.
+    with slot.expander(f"Gallery fact{verdict} — {example.title}", icon=":material/fact_check:"):
         st.markdown(f"**Gallery fact — {example.title}.** {example.fact}")
         render_readings(example)
         where = ", ".join(f"{n} = {v:g}" for n, v in example.inspect)

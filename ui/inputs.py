@@ -671,7 +671,9 @@ def _seed_derivatives(specs: list[str], grid_names: tuple[str, ...], param_names
         else:
             higher.append(",".join(sorted(request.components[0], key=order.__getitem__)))
     memory = _memory()
-    memory["d1"], memory["higher"], memory["bundles"] = d1, higher, bundles
+    # One spelling each: "tk", "∂²f/∂t∂k" and "t,k" in one link are one choice (issue 11).
+    memory["d1"], memory["higher"], memory["bundles"] = (
+        list(dict.fromkeys(d1)), list(dict.fromkeys(higher)), list(dict.fromkeys(bundles)))
     for key in ("d1", "higher", "bundles"):
         st.session_state.pop(key, None)
     if problems:

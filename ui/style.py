@@ -43,6 +43,9 @@ CSS = _CODE + f"""
 @media (max-width: {PHONE_WIDTH - 0.02}px) {{
   [data-testid="stColumn"]:has(.st-key-{RESULTS_KEY}) {{ order: -1; }}
   [class*="st-key-{PHONE_ONLY}"] {{ display: flex; }}
+  /* Streamlit's 6rem above the title is a desktop margin: on a phone it pushed the answer off
+     the first screen. 4.5rem still clears the top bar (3.75rem). */
+  [data-testid="stMainBlockContainer"] {{ padding-top: 4.5rem; }}
 }}
 """
 

@@ -4,7 +4,7 @@ Explorer's popover and on the Guide). Lists of names come from the registry, nev
 from __future__ import annotations
 
 from compute.language.derivatives import BUNDLES
-from compute.language.grid import STEP_RULE
+from compute.language.axes import STEP_RULE
 from compute.registry.functions import ALIASES, FUNCTIONS, PASTED_CONSTANTS
 
 
@@ -18,7 +18,8 @@ def _aliases() -> str:
 FUNCTION_HELP = f"""
 **Arithmetic** `+ - * /`, powers `**` or `^`, parentheses, numbers like `2`, `0.5`, `1e-3`.
 **Functions** {", ".join(f"`{n}`" for n in FUNCTIONS if n != "where")}; `where(x > 0, a, b)` with
-`< <= > >=`. **Constants** `pi`, `e` (also `math.pi`, `np.e`: {len(PASTED_CONSTANTS)} spellings).
+`< <= > >=`. **Constants** `pi`, `e` (also {", ".join(f"`{c}`" for c in PASTED_CONSTANTS if c.endswith("pi"))}
+and the same for `e`).
 **Several lines** (newline or `;`): `name = expression` defines an intermediate; the last line is
 the output (`C = …` names it C; `u, v` makes a vector-valued function).
 
@@ -50,7 +51,7 @@ GRID_HELP = f"""
 `linspace(0, 1, 50)` · `arange(0, 1, 0.1)` · `arange(5)` · `logspace(-2, 2, 9)` · `0:0.1:1` ·
 one value such as `2*pi`; bounds may be constant expressions (`0:pi/4:2pi`). `np.`/`torch.` before
 linspace/arange/logspace and their keywords (`num=`, `steps=`, `step=`) are understood. A leading
-`t = ` is allowed in t's box (another name there is an error). **start:step:stop** — {STEP_RULE}.
+`t = ` is allowed in t's box (another name there is an error). **start:step:stop**: {STEP_RULE}.
 Python's `range(…)` is not a grid: use `arange(…)` or `start:step:stop`.
 """
 

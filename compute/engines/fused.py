@@ -25,6 +25,7 @@ the job in hand. Without a C++ compiler (or with any compile error) the engine s
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import queue
 import shutil
@@ -214,7 +215,11 @@ def same_to_rounding(got: np.ndarray, want: np.ndarray, rel: float = 1e-12) -> b
     return bool(np.all(np.abs(got[finite] - want[finite]) <= bound))
 
 
+MIN_BLOCK = 1 << 15  # points: below this, checking the compiled guards costs more than it saves
+
+
 def fits(shape: tuple[int, ...]) -> bool:
-    """Whether a block has the layout the compile covers: every dimension of the block at least 2
-    (Dynamo specialises sizes 0 and 1, so such a block would miss the compiled guards)."""
-    return all(s >= 2 for s in shape)
+    """Whether a block is worth the compiled call and has the layout the compile covers: every
+    dimension at least 2 (Dynamo specialises sizes 0 and 1, so such a block would miss the
+    compiled guards and run uncompiled)."""
+    return all(s >= 2 for s in shape) and math.prod(shape) >= MIN_BLOCK

@@ -324,9 +324,10 @@ def _not_supported(builder: TreeBuilder, dotted: str, node: ast.AST):
     root = dotted.partition(".")[0]
     last = dotted.rsplit(".", 1)[-1]
     if root not in MODULES:
-        if last in FUNCTIONS or last in ALIASES:
+        if isinstance(node, ast.Call) and (last in FUNCTIONS or last in ALIASES or last in OPERATOR_CALLS):
+            more = ", …" if node.args else ""
             return builder.error(f"method calls such as {dotted[:60]}(…) are not supported — write "
-                                 f"{ALIASES.get(last, last)}({root})", node)
+                                 f"{ALIASES.get(last, last)}({root}{more})", node)
         return builder.error("attribute access ('.') is only for module prefixes such as torch.sin "
                              "or np.exp", node)
     close = difflib.get_close_matches(dotted, [*PASTED, *OPERATOR_CALLS], n=1, cutoff=0.75)
