@@ -184,15 +184,18 @@ def test_view_options_do_not_recompute(monkeypatch) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(compute_cache, "run_job", counting)
+    clear_results()
     at = open_app()
-    assert len(calls) == 1
+    # The page's result, and the Gallery fact's readings (the default is the seed example).
+    assert 1 <= len(calls) <= 3
+    opened = len(calls)
     at.number_input(key="digits").set_value(4).run()
     open_view(at, "plot")
     at.button_group(key="plot").set_value("heatmap").run()
     at.selectbox(key="show").set_value("f").run()
     open_view(at, "code")
     assert not at.exception
-    assert len(calls) == 1
+    assert len(calls) == opened
 
 
 def test_code_export_is_shown() -> None:

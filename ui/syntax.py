@@ -3,8 +3,8 @@ Explorer's popover and on the Guide). Lists of names come from the registry, nev
 
 from __future__ import annotations
 
-from compute.language.derivatives import BUNDLES
 from compute.language.axes import STEP_RULE
+from compute.language.derivatives import BUNDLES
 from compute.registry.functions import ALIASES, FUNCTIONS, PASTED_CONSTANTS
 
 

@@ -25,6 +25,7 @@ the job in hand. Without a C++ compiler (or with any compile error) the engine s
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import queue
@@ -44,8 +45,12 @@ NICE = 19  # the compile thread's niceness (Linux): it takes only CPU that reque
 
 
 def enabled() -> bool:
-    return os.environ.get("PARTIALS_FUSED", "") == "1" and shutil.which(
-        os.environ.get("CXX", "g++")) is not None
+    return os.environ.get("PARTIALS_FUSED", "") == "1" and _has_compiler(os.environ.get("CXX", "g++"))
+
+
+@functools.lru_cache(maxsize=4)
+def _has_compiler(name: str) -> bool:
+    return shutil.which(name) is not None
 
 
 @dataclass
@@ -165,18 +170,6 @@ def queue_compile(cache: dict, signature: tuple, program: Any, names: tuple[str,
     _COMPILER.submit(lambda: _compile(entry, program, names, ids, dtype, inputs, outs))
 
 
-def compile_now(cache: dict, signature: tuple, program: Any, names: tuple[str, ...],
-                ids: tuple[int, ...], dtype: torch.dtype, sample: Callable[[], tuple[list, list]]
-                ) -> Fused:
-    """Compile on this thread (the benchmark and the tests: never a request)."""
-    entry = cache.setdefault(signature, Fused())
-    if not entry.done.is_set():
-        _configure_inductor()
-        inputs, outs = sample()
-        _compile(entry, program, names, ids, dtype, inputs, outs)
-    return entry
-
-
 def _compile(entry: Fused, program: Any, names: tuple[str, ...], ids: tuple[int, ...],
              dtype: torch.dtype, inputs: list[torch.Tensor], outs: list[torch.Tensor]) -> None:
     try:
@@ -188,7 +181,8 @@ def _compile(entry: Fused, program: Any, names: tuple[str, ...], ids: tuple[int,
             got = [torch.empty_like(o) for o in outs]
             run_only(inputs, got)  # the cached compiled code, as requests will call it
             want = [torch.empty_like(o) for o in outs]
-            evaluate(inputs, want)  # the eager operations
+            program.run(dict(zip(names, inputs, strict=True)), tuple(outs[0].shape), dtype,
+                        dict(zip(ids, want, strict=True)), outs[0].device)  # the eager engine
         for g, w in zip(got, want, strict=True):
             if not same_to_rounding(g.cpu().numpy(), w.cpu().numpy()):
                 raise ValueError("the compiled program disagrees with the eager one")
