@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from compute import PartialsError, ResourceLimitError, cli, make_grid, parse_constant, parse_grid_spec
+from compute.cli import output
 from compute.engines import engine
 from compute.language.grid import points_from_csv
 from compute.language.numbers import parse_number
@@ -119,7 +120,7 @@ CASES = [
 def test_streamed_json_and_csv_are_byte_for_byte_the_documents_of_before(
     args, block, monkeypatch, capsys
 ) -> None:
-    monkeypatch.setattr(cli, "BLOCK_NUMBERS", block)
+    monkeypatch.setattr(output, "BLOCK_NUMBERS", block)
     result, _ = cli.run(args)
     assert cli.main([*args, "--format", "json"]) == 0
     assert capsys.readouterr().out == reference_json(result)
@@ -128,7 +129,7 @@ def test_streamed_json_and_csv_are_byte_for_byte_the_documents_of_before(
 
 
 def test_streamed_json_for_points(monkeypatch, capsys) -> None:
-    monkeypatch.setattr(cli, "BLOCK_NUMBERS", 3)
+    monkeypatch.setattr(output, "BLOCK_NUMBERS", 3)
     csv_text = "x,y\n" + "".join(f"{i / 7},{-i}\n" for i in range(20))
     monkeypatch.setattr(sys, "stdin", _Stdin(csv_text.encode()))
     args = ["x/y", "--points", "-", "--wrt", "x", "--wrt", "y"]

@@ -163,3 +163,69 @@ def test_a_share_link_with_diff_opens_with_the_same_numbers_and_formula() -> Non
     # A residual that vanishes identically: rounding residue, shown as (nearly) 0 at 6 digits.
     for label in ("f", "∂f/∂x", "∂f/∂t"):
         assert all(abs(float(v)) < 1e-12 for row in shown[label] for v in row), shown[label]
+
+
+# --- The Explorer offers only partials within the order limit, counting diff() ------------------
+
+THIRD = "u = x^4*y*t; diff(u, x, x, x)"  # 24·x·y·t: diff takes 3 of the 4 allowed
+XY_T = {"var.x": "1, 2", "var.y": "1, 2", "param.t": "3"}
+
+
+def _cli_error(function: str, spec: str) -> str:
+    """The CLI's message for ``--wrt spec`` (stderr's first line, without ``error: ``)."""
+    done = run_cli(function, "--var", "x=1,2", "--var", "y=1,2", "--param", "t=3", "--wrt", spec)
+    assert done.returncode != 0
+    return done.stderr.splitlines()[0].removeprefix("error: ")
+
+
+def test_a_function_with_diff_is_offered_only_partials_within_the_limit() -> None:
+    from test_app import tables
+
+    at = open_app(f=THIRD, wrt=["y", "x,y", "hessian"], **XY_T)
+    assert not at.exception
+    # Over-order specs from the link are refused next to the partials, with the CLI's message.
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1, errors
+    assert errors[0] == ("**Partials from the link were ignored:** " + _cli_error(THIRD, "x,y")
+                         + "; " + _cli_error(THIRD, "hessian"))
+    assert "order 5 in all, counting the 3 that diff() at line 1, column 14" in errors[0]
+    pickers = {p.key: p.options for p in at.get("button_group")}
+    assert pickers["d1"] == ["∂f/∂x", "∂f/∂y", "∂f/∂t (parameter)"]
+    assert pickers["bundles"] == ["Gradient"]  # the Hessian and Laplacian would be order 5
+    assert not [m for m in at.multiselect if m.key == "higher"]  # no order 2 is left
+    assert at.session_state["d1"] == ["y"]
+    assert list(at.query_params["wrt"]) == ["y"]
+    shown = tables(at)
+    assert shown["f"] == [["72", "144"], ["144", "288"]]  # 72·x·y
+    assert shown["∂f/∂y"] == [["72", "72"], ["144", "144"]]  # 72·x
+
+
+def test_a_function_taking_four_derivatives_gets_no_partials() -> None:
+    four = "u = x^4*y*t; diff(u, x, x, x, y)"  # 24·x·t = 72·x
+    at = open_app(f=four, wrt=["y"], **XY_T)
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "**Partials from the link were ignored:** " + _cli_error(four, "y")]
+    assert "d1" not in {p.key for p in at.get("button_group")}
+    assert "No partials can be asked for: diff() at line 1, column 14 takes 4 in f, the most allowed " \
+           "(4)." in [c.value for c in at.caption]
+    assert at.session_state["d1"] == []
+    from test_app import tables
+
+    assert tables(at) == {"f": [["72", "72"], ["144", "144"]]}
+
+
+def test_editing_in_a_diff_drops_the_partials_past_the_limit_and_says_so() -> None:
+    from test_app import tables
+
+    at = open_app(f="x^4*y*t", wrt=["x", "y", "x,y", "hessian"], **XY_T)
+    assert not at.error
+    at.text_area(key="fn").set_value(THIRD).run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert (":material/info: Dropped ∂²f/∂x∂y, the Hessian: f already takes 3 derivatives with "
+            "diff(), and 4 is the most in all.") in [c.value for c in at.caption]
+    assert list(at.query_params["wrt"]) == ["x", "y"]
+    shown = tables(at)
+    assert shown["∂f/∂x"] == [["72", "144"], ["72", "144"]]  # 72·y
+    assert shown["∂f/∂y"] == [["72", "72"], ["144", "144"]]  # 72·x

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from compute import make_grid, partials_on_grid
 from compute.views.tables import tidy_table
 from conftest import ROOT
-from ui import inputs as ui_inputs
+from ui import points_input as ui_points
 from ui.compute_cache import clear_results
 from ui.downloads import CSV_MAX_NUMBERS, PARQUET_MAX_NUMBERS, cli_command, download_format, parquet_bytes
 
@@ -93,17 +93,17 @@ def test_a_mid_sized_result_downloads_as_parquet() -> None:
 
 def test_an_upload_is_parsed_once_however_often_the_page_reruns(monkeypatch) -> None:
     calls = []
-    real = ui_inputs.points_from_csv
+    real = ui_points.points_from_csv
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ui_inputs, "points_from_csv", counting)
+    monkeypatch.setattr(ui_points, "points_from_csv", counting)
     data = b"x,y\n" + b"".join(f"{i},{i / 7!r}\n".encode() for i in range(1000))
-    first = ui_inputs.uploaded_points(data)
+    first = ui_points.uploaded_points(data)
     for _ in range(5):
-        assert ui_inputs.uploaded_points(data) is first
+        assert ui_points.uploaded_points(data) is first
     assert len(calls) == 1
     assert first[0][0] == "x"
     assert first[1][1][7] == 1.0

@@ -14,7 +14,8 @@ from compute.language.domains import default_grid_names, grid_preference, positi
 from compute.language.grid import check_point_columns
 from compute.language.numbers import parse_number_list
 from ui.compute_cache import APP_LIMITS, clear_results
-from ui.inputs import POSITIVE_GRID, default_range, slider_range, widened_range
+from ui.slider_ranges import default_range, slider_range, widened_range
+from ui.variable_inputs import POSITIVE_GRID
 
 BLACK_SCHOLES = ("d1 = (log(S/K) + (r + sigma**2/2)*T)/(sigma*sqrt(T)); d2 = d1 - sigma*sqrt(T); "
                  "S*0.5*(1 + erf(d1/sqrt(2))) - K*exp(-r*T)*0.5*(1 + erf(d2/sqrt(2)))")

@@ -15,7 +15,8 @@ import sympy as sp
 from streamlit.testing.v1 import AppTest
 
 from compute import PartialsError
-from compute.engines.inspect import determinant, inspect_point, parse_point
+from compute.cli.inputs import read_constants
+from compute.engines.inspect import determinant, inspect_point
 from conftest import open_app, run_cli
 from ui.compute_cache import clear_results
 
@@ -120,10 +121,10 @@ def test_determinant_is_exact_for_small_matrices() -> None:
 
 
 def test_points_are_parsed_by_compute_not_evaluated() -> None:
-    assert parse_point(["t=1.5", "k=2*pi"]) == {"t": 1.5, "k": 2 * 3.141592653589793}
+    assert read_constants(["t=1.5", "k=2*pi"], "at") == {"t": 1.5, "k": 2 * 3.141592653589793}
     for bad in (["t"], ["=1"], ["t=__import__('os')"], ["t=1", "t=2"], ["t=nan"], ["1t=2"]):
         with pytest.raises(PartialsError):
-            parse_point(bad)
+            read_constants(bad, "at")
 
 
 # --- CLI --------------------------------------------------------------------------------------

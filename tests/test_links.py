@@ -17,8 +17,8 @@ from compute.language.grid import parse_grid_spec
 from compute.language.numbers import parse_count, parse_number
 from conftest import open_app
 from ui.compute_cache import APP_LIMITS, clear_results
-from ui.inputs import MAX_PARAMETER, default_range, slider_range
-from ui.url_state import LINK_SAFE_CHARS, MAX_VALUE_CHARS, check_parameter, read_query
+from ui.slider_ranges import default_range, slider_range
+from ui.url_state import LINK_SAFE_CHARS, MAX_PARAMETER, MAX_VALUE_CHARS, check_parameter, read_query
 
 
 @pytest.fixture(autouse=True)

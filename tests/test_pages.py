@@ -225,3 +225,47 @@ def test_guide_answers_the_question_live() -> None:
     text = " ".join(m.value for m in at.markdown)
     assert "[27, 39]" in text
     assert "3 of 9 numbers" in text
+
+
+def test_compare_shows_a_function_typed_another_way_in_the_plain_form() -> None:
+    at = open_app("pages/compare.py", fa="a*x**2", fb="lambda x: 2a*x^2",
+                  **{"var.x": "1, 2, 3", "pa.a": "1", "pb.a": "1"})
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert [c.value for c in at.caption].count("Read as:") == 1  # A is already plain
+    assert [c.value for c in at.code if not c.value.startswith("http")] == ["f(x) = 2*a*x**2"]
+    diff = open_tab(at, "B − A").table[0].value.to_numpy().tolist()
+    assert [row[1] for row in diff] == ["1", "4", "9"]  # 2x² − x² at x = 1, 2, 3
+
+
+def test_compare_checks_the_name_a_grid_starts_with() -> None:
+    at = open_app("pages/compare.py", fa="a*x**2", **{"var.x": "x = 1, 2, 3", "pa.a": "1", "pb.a": "3"})
+    assert not at.error, [e.value for e in at.error]
+    assert [row[1] for row in at.table[0].value.to_numpy().tolist()] == ["1", "4", "9"]  # A: x²
+    at.text_input(key="cmp.var.x").set_value("k = 1, 2").run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "**Grid for x:** this grid is for x, but it starts with 'k ='" in errors
+    assert not at.table
+
+
+def test_the_guide_lists_every_share_link_key_the_pages_write() -> None:
+    """Each key a share link can carry (a view with every field set, and Compare's link with
+    its quantity and tab) is named in the Guide, prefixed keys as ``prefix.NAME``."""
+    from ui.url_state import ViewState
+
+    text = " ".join(m.value for m in open_app("pages/guide.py").markdown)
+    full = ViewState(function="a*x*y", mode="points", grids=(("x", "1, 2"),), params=(("a", "2"),),
+                     ranges=(("a", "0, 4"),), points=(("x", "1"),), wrt=("x",), dtype="float32",
+                     plot="heatmap", show="f:x", axes="x, y", at=(("z", "0"),), digits="6",
+                     anim="a, 0.0, 4.0, 20", view="plot", inspect=(("x", "1"),))
+    explorer_keys = set(full.to_query())
+    assert len(explorer_keys) == 17  # every field of ViewState and the version
+    at = open_app("pages/compare.py", **COMPARE, show="f:x", view="diff")
+    compare_keys = set(urllib.parse.parse_qs(urllib.parse.urlsplit(share_link(at)).query))
+    assert compare_keys == {"v", "fa", "var.x", "pa.a", "pb.a", "wrt", "show", "view"}
+    for key in explorer_keys | compare_keys | {"fb"}:
+        prefix, dot, _ = key.partition(".")
+        named = f"`{prefix}.NAME" if dot else f"`{key}`"
+        assert named in text, key
+    assert "`inspect.NAME=VALUE`" in text

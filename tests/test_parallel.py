@@ -93,3 +93,16 @@ def test_default_workers_follows_the_environment(monkeypatch: pytest.MonkeyPatch
     assert parallel.default_workers() == 3
     monkeypatch.setenv("PARTIALS_BLOCK_THREADS", "many")
     assert parallel.default_workers() == parallel.available_cores()
+
+
+@pytest.mark.usefixtures("block_threads")
+def test_blocks_started_from_a_block_thread_run_there() -> None:
+    """A call nested inside a block (none today) runs its blocks in order instead of waiting on
+    the pool it occupies — no deadlock."""
+    inner: list[int] = []
+
+    def outer(_: int) -> None:
+        parallel.run_blocks(inner.append, [1, 2, 3])
+
+    parallel.run_blocks(outer, list(range(6)))
+    assert sorted(inner) == [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3]

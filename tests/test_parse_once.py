@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-import ui.inputs as ui_inputs
+import ui.function_input as ui_function
+import ui.points_input as ui_points
 from compute import Limits, cli
 from compute.language import derivatives, expression, grid
 from compute.language.derivatives import DerivativeRequest
@@ -47,7 +48,7 @@ def test_the_worker_side_computes_without_parsing_anything(monkeypatch) -> None:
 def test_the_page_parses_the_function_once_and_sends_that_expression(monkeypatch) -> None:
     parsed: list[Expression] = []
     sent: list[jobs.JobRequest] = []
-    real_parse, real_run = ui_inputs.parse_expression, compute_cache.run_job
+    real_parse, real_run = ui_function.parse_expression, compute_cache.run_job
 
     def parse(*args, **kwargs):
         parsed.append(real_parse(*args, **kwargs))
@@ -57,7 +58,7 @@ def test_the_page_parses_the_function_once_and_sends_that_expression(monkeypatch
         sent.append(request)
         return real_run(request, *args, **kwargs)
 
-    monkeypatch.setattr(ui_inputs, "parse_expression", parse)
+    monkeypatch.setattr(ui_function, "parse_expression", parse)
     monkeypatch.setattr(compute_cache, "run_job", run)
     clear_results()
     at = open_app(f="a*x*y + sin(x*y)", **{"var.x": "linspace(0, 1, 5)", "var.y": "1, 2"},
@@ -71,7 +72,7 @@ def test_the_page_parses_the_function_once_and_sends_that_expression(monkeypatch
 
 
 def test_points_typed_in_the_table_are_never_written_out_as_csv(monkeypatch) -> None:
-    _forbid(monkeypatch, ui_inputs, "points_from_csv")
+    _forbid(monkeypatch, ui_points, "points_from_csv")
     clear_results()
     at = open_app()
     at.button_group(key="mode").set_value("points").run()

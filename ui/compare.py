@@ -28,6 +28,7 @@ from compute.views.tables import result_columns
 
 from . import figures
 from .compute_cache import APP_LIMITS, compute_on_grid, grid_size
+from .function_input import read_as
 from .plot_panel import quantity_key
 from .results import format_number, formatted
 from .url_state import LINK_SAFE_CHARS, as_lists, check_parameter, link_to, query_lists
@@ -92,6 +93,9 @@ def _page() -> None:
             expressions[label] = parse_expression(text, APP_LIMITS)
         except PartialsError as exc:
             col.error(f"**Function {label}:** {exc.describe()}", icon=":material/error:")
+            continue
+        with col:  # the plain form of a def, a lambda, 2t or torch.sin, as in the Explorer
+            read_as(expressions[label])
     if not two and "A" in expressions:  # one function: parsed once, used for both sides
         expressions["B"] = expressions["A"]
     link = st.session_state.setdefault("cmp.link", {})
@@ -117,7 +121,7 @@ def _page() -> None:
             spec = c1.text_input(f"Grid for {name}", value=link.get(f"var.{name}", "linspace(-1, 1, 21)"),
                                  key=f"cmp.var.{name}")
             try:
-                axes[name] = parse_grid_spec(spec, APP_LIMITS)
+                axes[name] = parse_grid_spec(spec, APP_LIMITS, name)  # "k = 1, 2" is not t's
                 grids[name] = spec
             except PartialsError as exc:
                 c2.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")

@@ -12,20 +12,13 @@ from compute import PartialsError, ResourceLimitError
 from . import gallery, inspector, style
 from .code_panel import code_panel
 from .compute_cache import APP_LIMITS, ResultRef, fetch, grid_request, grid_size, points_request
+from .derivative_inputs import derivatives_input
 from .downloads import cli_command
-from .inputs import (
-    Inputs,
-    animation_state,
-    derivatives_input,
-    function_input,
-    points_input,
-    remember,
-    remembered,
-    seed_from_link,
-    slice_positions,
-    variables_input,
-)
+from .function_input import function_input
+from .inputs import Inputs, remember, remembered
+from .link_memory import animation_state, seed_from_link, slice_positions
 from .plot_panel import plot_panel
+from .points_input import points_input
 from .results import render_summary, render_tables
 from .url_state import (
     LINK_MAX_POINTS,
@@ -37,6 +30,7 @@ from .url_state import (
     share_url,
     sync_query_params,
 )
+from .variable_inputs import variables_input
 
 VIEW_LABELS = dict(zip(VIEWS, (":material/table: Tables", ":material/show_chart: Plot",
                                ":material/code: torch code"), strict=True))

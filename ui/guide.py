@@ -10,6 +10,17 @@ from compute.language.vocabulary import FUNCTIONS
 from .results import format_number
 from .syntax import DERIVATIVE_HELP, FUNCTION_HELP, GRID_HELP
 
+LINK_KEYS_HELP = """
+**Share-link keys** `v` (the version, 1) · `f` (the function as typed) · `var.NAME` (grid spec) ·
+`param.NAME` (a parameter's value) · `range.NAME` (its slider range "low, high") · `mode`
+(`points`) · `pts.NAME` (a column of points) · `wrt` (repeated: derivative specs) · `dtype` ·
+`plot` (the plot kind) · `show` (the plotted quantity) · `axes` (the plotted variables) · `at.NAME`
+(a slice position) · `digits` (in tables) · `anim` ("NAME, FROM, TO, FRAMES": a playing
+animation) · `view` (the results tab: `tables`, `plot` or `code`) · `inspect.NAME=VALUE` (a
+coordinate of the inspected point, while *Inspect a point* is open). The Compare page uses `v`,
+`fa`, `fb`, `var.NAME`, `pa.NAME`, `pb.NAME`, `wrt`, `show` and `view` (`a`, `b` or `diff`).
+A link fills the same inputs as typing and is checked the same way."""
+
 
 def _matrix(values) -> str:
     if values.ndim == 1:
@@ -71,13 +82,7 @@ prints a runnable `torch.func` version of any computation.""")
     st.markdown(FUNCTION_HELP)
     st.markdown(GRID_HELP)
     st.markdown(DERIVATIVE_HELP)
-    st.markdown("""
-**Share-link keys** (v=1) `f` · `var.NAME` · `param.NAME` · `range.NAME` · `mode` ·
-`pts.NAME` · `wrt` (repeated) · `dtype` · `plot` · `show` · `axes` · `at.NAME` · `digits` ·
-`anim` ("NAME, FROM, TO, FRAMES": a playing animation);
-the Compare page uses `fa`, `fb`, `var.NAME`, `pa.NAME`, `pb.NAME`, `wrt`.
-
-**Command line**""")
+    st.markdown(LINK_KEYS_HELP + "\n\n**Command line**")
     st.code('python -m compute "t*k + 2*t*k**2" --var t=1,2,4 --var k=2,3 --wrt k --format table\n'
             'python -m compute "f(t, k) = t*k + 2t*k^2" --var "t=1 2 4" --var k=2:1:3 --wrt "∂²f/∂t∂k"\n'
             'python -m compute EXPR --var NAME=SPEC ... [--param NAME=VALUE] [--wrt SPEC ...]\n'

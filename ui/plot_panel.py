@@ -19,14 +19,9 @@ from compute.views.tables import Column, result_columns
 
 from . import figures, plot_point
 from .compute_cache import ResultRef, compute_sweep
-from .inputs import (
-    animation_state,
-    default_range,
-    remember,
-    remembered,
-    slice_positions,
-    slider_range,
-)
+from .inputs import remember, remembered
+from .link_memory import animation_state, slice_positions
+from .slider_ranges import default_range, slider_range
 from .url_state import check_parameter, sync_query_params
 
 KIND_LABELS = {"surface": "3D surface", "heatmap": "Heatmap", "contour": "Contours",

@@ -3,17 +3,18 @@
 The engine evaluates its hash-consed derivative program op by op in eager torch, block by block:
 every operation reads and writes a block-sized intermediate. Here the same program is handed to
 ``torch.compile`` (Inductor) once, with a dynamic block shape, so f and all its partials come out
-of one generated loop that writes each result once (measured: 8–13× faster on a 4th-order
-partial at 10^6 points, to the same bits).
+of one generated loop that writes each result once (measured: 3–7× faster than the eager program
+on transcendental and higher-order partials at 10^6–10^7 points, with the same bits in our checks;
+see docs/benchmark.md).
 
 Nothing ever waits for a compile: a large job (≥ ``MIN_POINTS``) of a program is served by the
 eager program and, once it has finished, queues the compile for a single background thread at the
-lowest priority; every block that starts after the compiled function is ready — of any job —
-uses it. Before it is trusted, the compiled
-function is checked against the eager program on a sample block (equal to rounding, the same
-non-finite points); a program that fails to compile or to match stays eager for good. Compiled
-functions are called in Dynamo's run-only mode, so a block whose shape the compiled guards do not
-cover (a one-row block, say) runs the program uncompiled instead of compiling on the request path.
+lowest priority; every block (of ≥ ``MIN_BLOCK`` points) that starts after the compiled function
+is ready — of any job — uses it. Before it is trusted, the compiled function is checked against
+the eager engine on a sample block (equal to rounding, the same non-finite points); a program
+that fails to compile or to match stays eager for good. Compiled functions are called in
+Dynamo's run-only mode, so a block whose shape the compiled guards do not cover (a one-row block,
+say) runs the program uncompiled instead of compiling on the request path.
 Inductor keeps its artifacts in its on-disk cache (``TORCHINDUCTOR_CACHE_DIR``, by default under
 ``~/.cache/partials``), so another process or a restart compiles the same program in seconds.
 
@@ -77,6 +78,7 @@ def _evaluator(program: Any, names: tuple[str, ...], ids: tuple[int, ...], dtype
     plan = tuple((i, ops[i]) for i in program.order)
     # Resolved here: Dynamo warns about (and pytest turns into an error) tracing raw_op's lru_cache.
     calls = {op[1]: raw_op(op[1]) for _, op in plan if op[0] == "call"}
+    free = {step: tuple(dead) for step, dead in program.free_after.items()}
 
     def as_tensor(value: Any) -> torch.Tensor:
         return value if isinstance(value, torch.Tensor) else torch.tensor(value, dtype=dtype)
@@ -84,7 +86,7 @@ def _evaluator(program: Any, names: tuple[str, ...], ids: tuple[int, ...], dtype
     def evaluate(inputs: Sequence[torch.Tensor], outs: Sequence[torch.Tensor]) -> None:
         env = dict(zip(names, inputs, strict=True))
         values: dict[int, Any] = {}
-        for i, op in plan:
+        for step, (i, op) in enumerate(plan):
             kind = op[0]
             if kind == "const":
                 values[i] = op[1]
@@ -104,6 +106,8 @@ def _evaluator(program: Any, names: tuple[str, ...], ids: tuple[int, ...], dtype
                 values[i] = torch.where(as_tensor(cond).bool(), as_tensor(a), as_tensor(b))
             else:
                 values[i] = calls[op[1]](*[as_tensor(values[j]) for j in op[2:]])
+            for dead in free.get(step, ()):  # uncompiled (a block the guards miss): eager's memory
+                values.pop(dead, None)
         for out, i in zip(outs, ids, strict=True):
             out.copy_(as_tensor(values[i]))
 

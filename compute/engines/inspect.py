@@ -124,27 +124,6 @@ def inspection_specs(variables: Sequence[str], chosen: Sequence[str] = (),
     return tuple(dict.fromkeys(specs))
 
 
-def parse_point(items: Sequence[str], limits: Limits = DEFAULT_LIMITS) -> dict[str, float]:
-    """``["t=1.5", "k=2*pi"]`` (the CLI's ``--at``) as ``{name: value}``; values are constant
-    expressions read by the same parser as parameters, never evaluated."""
-    from compute.language.numbers import parse_constant, printable
-
-    point: dict[str, float] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise PartialsError(f"--at expects NAME=VALUE, got '{printable(item, 60)}'")
-        check_variable_name(name)
-        if name in point:
-            raise PartialsError(f"'{printable(name, 40)}' is given twice in --at")
-        try:
-            point[name] = parse_constant(text, limits)
-        except PartialsError as exc:
-            raise exc.in_field(f"--at {name}") from None
-    return point
-
-
 def point_columns(point: Mapping[str, float]) -> tuple[tuple[str, tuple[float, ...]], ...]:
     """The point as the one-row columns of a points domain (what a job request carries)."""
     return tuple((name, (float(value),)) for name, value in point.items())

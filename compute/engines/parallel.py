@@ -34,6 +34,7 @@ class _State:
 
 
 _state = _State()
+_PREFIX = "partials-block"
 
 
 def available_cores() -> int:
@@ -96,13 +97,14 @@ def run_blocks(work: Callable[[T], None], blocks: Sequence[T]) -> None:
     queue, so a thread that is descheduled simply takes fewer of them. The first error is raised
     once every block has finished."""
     workers = min(block_workers(), len(blocks))
-    if workers <= 1:
+    nested = threading.current_thread().name.startswith(_PREFIX)  # never wait on our own pool
+    if workers <= 1 or nested:
         for block in blocks:
             work(block)
         return
     with _state.lock:
         if _state.pool is None:
-            _state.pool = ThreadPoolExecutor(_state.workers, thread_name_prefix="partials-block")
+            _state.pool = ThreadPoolExecutor(_state.workers, thread_name_prefix=_PREFIX)
         pool = _state.pool
     futures = [pool.submit(work, block) for block in blocks]
     errors = [f.exception() for f in futures]

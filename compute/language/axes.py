@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from compute.errors import PartialsError, ResourceLimitError
+from compute.language.canonical import number_text
 from compute.language.numbers import parse_constant, parse_number_list, printable
 from compute.limits import DEFAULT_LIMITS, Limits
 
@@ -47,13 +48,9 @@ class AxisSpec:
     def text(self) -> str:
         """Canonical spec text that parses back to the same axis."""
         if self.kind == "values":
-            return ", ".join(_number_text(v) for v in self.args)
+            return ", ".join(number_text(v) for v in self.args)
         a, b, c = self.args
-        return f"{self.kind}({_number_text(a)}, {_number_text(b)}, {_number_text(c)})"
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        return f"{self.kind}({number_text(a)}, {number_text(b)}, {number_text(c)})"
 
 
 def parse_grid_spec(text: str, limits: Limits = DEFAULT_LIMITS, variable: str | None = None) -> AxisSpec:
@@ -153,18 +150,18 @@ def _colon_spec(text: str, limits: Limits) -> AxisSpec:
     span = (b - a) / step
     if not math.isfinite(span):
         raise PartialsError("start:step:stop: the range is too large for float64")
-    shown = ":".join(_number_text(v) for v in values)
+    shown = ":".join(number_text(v) for v in values)
     if span < -1e-9 or (len(values) == 3 and span < 1 - 1e-9):
-        which = "is empty" if span < -1e-9 else f"holds only {_number_text(a)}"
+        which = "is empty" if span < -1e-9 else f"holds only {number_text(a)}"
         hint = " — the step must go from start towards stop"
         if len(values) == 3 and values[2] != 0 and (values[1] - a) / values[2] >= 1:
-            hint = (f" — did you mean {_number_text(a)}:{_number_text(values[2])}:"
-                    f"{_number_text(values[1])}? The order is start:step:stop")
+            hint = (f" — did you mean {number_text(a)}:{number_text(values[2])}:"
+                    f"{number_text(values[1])}? The order is start:step:stop")
         elif span >= 0:
             hint = ""
         if span < -1e-9 or hint:
-            raise PartialsError(f"{shown} {which} (start {_number_text(a)}, step "
-                                f"{_number_text(step)}, stop {_number_text(b)}){hint}")
+            raise PartialsError(f"{shown} {which} (start {number_text(a)}, step "
+                                f"{number_text(step)}, stop {number_text(b)}){hint}")
     if abs(span) >= limits.max_axis_points:
         raise ResourceLimitError(f"{shown}: about {abs(span) + 1:.3g} points on one axis is more than "
                                  f"the limit ({limits.max_axis_points:,})")
@@ -232,7 +229,7 @@ def check_distinct(axis: AxisSpec) -> AxisSpec:
         values = np.sort(values)
     same = np.flatnonzero(values[1:] == values[:-1])
     if same.size:
-        raise PartialsError(f"the grid repeats the value {_number_text(float(values[same[0]]))} "
+        raise PartialsError(f"the grid repeats the value {number_text(float(values[same[0]]))} "
                             "— grid values must be distinct")
     return axis
 

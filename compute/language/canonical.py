@@ -7,12 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from compute.language import tree
-from compute.language.tree import Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary
+from compute.language.tree import PRECEDENCE, Binary, Call, Compare, Constant, Node, Num, Ref, Symbol, Unary
 
 if TYPE_CHECKING:
     from compute.language.expression import Expression
-
-_LEVEL = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4}
 
 
 def number_text(value: float) -> str:
@@ -34,12 +32,12 @@ def node_text(node: Node, parent: int = 0) -> str:
     if isinstance(node, (Constant, Symbol, Ref)):
         return node.name
     if isinstance(node, Unary):
-        text = node.op + node_text(node.operand, _LEVEL["unary"])
-        return f"({text})" if parent >= _LEVEL["unary"] else text
+        text = node.op + node_text(node.operand, PRECEDENCE["unary"])
+        return f"({text})" if parent >= PRECEDENCE["unary"] else text
     if isinstance(node, Binary):
-        level = _LEVEL[node.op]
+        level = PRECEDENCE[node.op]
         if node.op == "**":  # right-associative; -x**2 is -(x**2), so a unary base needs ( )
-            left, right = node_text(node.left, level + 1), node_text(node.right, _LEVEL["unary"])
+            left, right = node_text(node.left, level + 1), node_text(node.right, PRECEDENCE["unary"])
         else:
             left, right = node_text(node.left, level), node_text(node.right, level + 1)
         text = f"{left} {node.op} {right}" if level == 1 else f"{left}{node.op}{right}"

@@ -35,7 +35,7 @@ from compute.language.tree import (
     walk,
 )
 from compute.language.tree import children as tree_children
-from compute.registry.functions import FUNCTIONS
+from compute.language.vocabulary import CONSTANTS, FUNCTIONS
 
 if TYPE_CHECKING:
     from compute.language.derivatives import DerivativeRequest
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 DIFF = "diff"
 MAX_EXPANSION_OPS = 20_000  # operations the expanded derivatives may need, all diffs together
-_CONSTANTS = ("pi", "e")
 
 Site = tuple[int, int]  # (line, column) of a diff( call
 Definitions = tuple[tuple[str, Node], ...]
@@ -55,7 +54,7 @@ class DiffForms:
     takes and where each diff was written (for errors)."""
 
     def __init__(self, builder: Any) -> None:
-        self.builder = builder  # compute.language.expression.TreeBuilder (no import: a cycle)
+        self.builder = builder  # compute.language.tree_builder.TreeBuilder (no import: a cycle)
         self.orders: dict[str, tuple[int, Site | None]] = {}  # definition -> its inner order
         self.written: dict[int, tuple[int, Site]] = {}  # id(Derivative as written) -> order, site
         self.folded: dict[int, Site] = {}  # id(Derivative in a folded tree) -> site
@@ -95,7 +94,7 @@ class DiffForms:
 
     def _check_operand_name(self, node: ast.Name) -> None:
         b, name = self.builder, node.id
-        if name in b.defined or name in _CONSTANTS or name in FUNCTIONS or name == DIFF:
+        if name in b.defined or name in CONSTANTS or name in FUNCTIONS or name == DIFF:
             return  # a definition, a constant (its derivative is 0), or the usual function error
         defined = list(b.defined)
         close = difflib.get_close_matches(name, defined, n=1, cutoff=0.6)
@@ -116,7 +115,7 @@ class DiffForms:
             raise b.error(f"diff() differentiates {what} (a name, e.g. diff(u, x)), not an "
                           "expression", node)
         name = node.id
-        if name in _CONSTANTS:
+        if name in CONSTANTS:
             raise b.error(f"diff() differentiates {what}; '{name}' is a constant", node)
         if name in FUNCTIONS or name == DIFF:
             raise b.error(f"diff() differentiates {what}; '{name}' is a function", node)

@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING
 
 from compute.errors import PartialsError
 from compute.language.source import Header, original_column
+from compute.language.tree import BINARY_OPS
 from compute.language.vocabulary import CONSTANTS, FUNCTIONS, RESERVED_NAMES
 from compute.registry.functions import ALIASES, MODULES, OPERATOR_CALLS, PASTED, PASTED_CONSTANTS
 
 if TYPE_CHECKING:
-    from compute.language.expression import TreeBuilder
+    from compute.language.tree_builder import TreeBuilder
 
+_AST_OPS = {op: node for node, op in BINARY_OPS.items()}  # "**" -> ast.Pow: pow(a, b) is a**b
 _LOOP = ("loops are not allowed", "the function is computed on the whole grid at once")
 _READS = "a function reads only its arguments, parameters and its own lines"
 _STATEMENT_WORDS: dict[type, tuple[str, str]] = {
@@ -316,8 +318,7 @@ def _operator(builder: TreeBuilder, node: ast.Call, dotted: str) -> ast.expr:
     if op == "square":
         two = _located(ast.Constant(value=2), node)
         return _located(ast.BinOp(left=node.args[0], op=ast.Pow(), right=two), node)
-    ops = {"**": ast.Pow, "*": ast.Mult, "+": ast.Add, "-": ast.Sub, "/": ast.Div}
-    return _located(ast.BinOp(left=node.args[0], op=ops[op](), right=node.args[1]), node)
+    return _located(ast.BinOp(left=node.args[0], op=_AST_OPS[op](), right=node.args[1]), node)
 
 
 def _not_supported(builder: TreeBuilder, dotted: str, node: ast.AST):

@@ -9,7 +9,7 @@ import math
 import re
 
 from compute.errors import PartialsError
-from compute.language.expression import TreeBuilder, parse_expression
+from compute.language.expression import parse_expression
 from compute.language.source import (
     caret_to_power,
     check_characters,
@@ -18,6 +18,7 @@ from compute.language.source import (
     parse_python,
 )
 from compute.language.tree import Num, Symbol, walk
+from compute.language.tree_builder import TreeBuilder
 from compute.language.vocabulary import FUNCTIONS
 from compute.limits import DEFAULT_LIMITS, Limits
 

@@ -5,8 +5,20 @@ Nodes are frozen (hashable) so a parsed expression can key a cache.
 
 from __future__ import annotations
 
+import ast
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+"""The named constants a ``Constant`` holds, with their float64 values."""
+# The Python operators (read with ``ast``) each ``Binary`` and ``Compare`` op is written with: the
+# expression parser and the registry's rules read them alike.
+BINARY_OPS: dict[type[ast.operator], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+COMPARE_OPS: dict[type[ast.cmpop], str] = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+PRECEDENCE: dict[str, int] = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4}
+"""How tightly each op binds, for printing a tree with only the parentheses it needs."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import math
-
+from compute.language.tree import COMPARE_OPS, CONSTANTS
 from compute.registry.functions import FUNCTIONS
 
-CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
-
-COMPARISONS = ("<", "<=", ">", ">=")
+COMPARISONS = tuple(COMPARE_OPS.values())
 
 # diff(u, x) is a form of the language, not a registry function (compute.language.derivative_forms).
 RESERVED_NAMES = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | frozenset({"diff"})

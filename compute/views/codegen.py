@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import keyword
-import math
 import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -23,191 +22,14 @@ import numpy as np
 from compute.language.derivatives import partial_label
 from compute.language.expression import Expression
 from compute.language.grid import AxisSpec, Grid, Points
-from compute.language.tree import (
-    Binary,
-    Call,
-    Compare,
-    Constant,
-    Node,
-    Num,
-    Ref,
-    Symbol,
-    Unary,
-    reads,
-    walk,
-)
-from compute.registry.functions import REGISTRY
+from compute.language.tree import Num, Ref, Symbol, walk
+from compute.views.torch_printer import TorchPrinter, helper_code, number_code
 
 SNIPPET_BUDGET = 32_000  # characters: longer code is offered as a download, not drawn on the page
 INLINE_POINTS = 200  # scattered points written into the code; more are read from POINTS_FILE
 INLINE_VALUES = 400  # ... and at most this many numbers in all (rows × columns)
 POINTS_FILE = "points.csv"
 DTYPES = ("float64", "float32")
-
-_STABLE_FACTORY = '''def stable(forward, *partials):
-    """forward's value with these partials as its derivative (torch's own loses digits or
-    overflows in its intermediates here): compute/registry/functions.py's rules, printed."""
-    class Function(torch.autograd.Function):
-        generate_vmap_rule = True
-
-        @staticmethod
-        def forward(*args):
-            return forward(*args)
-
-        @staticmethod
-        def setup_context(ctx, inputs, output):
-            ctx.save_for_backward(*inputs)
-
-        @staticmethod
-        def backward(ctx, grad):
-            args = ctx.saved_tensors
-            return tuple(grad * partial(*args) if needed else None
-                         for partial, needed in zip(partials, ctx.needs_input_grad))
-
-    return Function.apply
-'''
-_ONLY_WHERE = '''def only_where(cond, value):
-    """value, its gradient cut where cond is false: where()'s branch not taken cannot turn its
-    infinite derivative into 0*inf = nan."""
-    return torch.where(cond, value, value.detach())
-'''
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4}
-
-
-def _num(value: float) -> str:
-    if math.isnan(value):
-        return "math.nan"
-    if value in (float("inf"), float("-inf")):
-        return "math.inf" if value > 0 else "-math.inf"
-    return repr(float(value))
-
-
-class _Printer:
-    def __init__(self, names: Mapping[str, str], definitions: Mapping[str, Node] | None = None,
-                 *, mask: bool = True) -> None:
-        self.names = names
-        self.definitions = definitions or {}  # intermediates, recomputed inside where's branches
-        self.mask = mask  # cut the gradient of where's branches (not in a forward without one)
-        self.helpers: set[str] = set()  # registry functions printed by name (defined in the code)
-        self.only_where = False
-
-    def code(self, node: Node, parent: int = 0) -> str:
-        if isinstance(node, Num):
-            text = _num(node.value)
-            return f"({text})" if text.startswith("-") and parent else text
-        if isinstance(node, Constant):
-            return "math.pi" if node.name == "pi" else "math.e"
-        if isinstance(node, (Symbol, Ref)):
-            return self.names[node.name]
-        if isinstance(node, Unary):
-            inner = self.code(node.operand, _PRECEDENCE["unary"])
-            text = f"-{inner}" if node.op == "-" else inner
-            return f"({text})" if parent >= _PRECEDENCE["unary"] else text
-        if isinstance(node, Binary):
-            level = _PRECEDENCE[node.op]
-            if node.op == "**":  # right-associative
-                left, right = self.code(node.left, level + 1), self.code(node.right, level)
-            else:
-                left, right = self.code(node.left, level), self.code(node.right, level + 1)
-            text = f"{left} {node.op} {right}" if level == 1 else f"{left}{node.op}{right}"
-            return f"({text})" if parent > level or (parent == level and node.op == "**") else text
-        if isinstance(node, Compare):
-            return f"{self.code(node.left, 1)} {node.op} {self.code(node.right, 1)}"
-        if isinstance(node, Call):
-            fn = REGISTRY[node.func]
-            if fn.condition:
-                return self._where(node)
-            args = [self.code(a) for a in node.args]
-            if len(args) > 1:  # torch's binary functions and the helpers take tensors
-                args = [f"torch.as_tensor({a})" if _is_constant(n) else a
-                        for a, n in zip(args, node.args, strict=True)]
-            name = self.callable(fn.name)
-            out = f"{name}({', '.join(args[:2])})"
-            for a in args[2:]:  # variadic: a chain of binary calls
-                out = f"{name}({out}, {a})"
-            return out
-        raise TypeError(node)  # pragma: no cover
-
-    def callable(self, name: str) -> str:
-        """How the code calls a registry function: torch's own, or a helper it defines."""
-        fn = REGISTRY[name]
-        if fn.torch is not None and fn.autograd == "native":
-            return fn.torch
-        self.helpers.add(name)
-        return name
-
-    def _where(self, node: Call) -> str:
-        """torch.where, each branch reading its free names through only_where and its
-        intermediates recomputed from those: the same cut of the gradient as the engine's
-        (compute/engines/torch_lowering.py)."""
-        condition, first, second = node.args
-        cond = self.code(condition)
-        if isinstance(condition, Num):
-            cond = f"torch.tensor({bool(condition.value)})"
-        branches = []
-        for branch, test in ((first, cond), (second, f"~({cond})")):
-            printer = self._cut(branch, test) if self.mask else self
-            text = printer.code(branch)
-            self.helpers |= printer.helpers
-            self.only_where = self.only_where or printer.only_where
-            branches.append(f"torch.as_tensor({text})" if _is_constant(branch) else text)
-        return f"torch.where({cond}, {branches[0]}, {branches[1]})"
-
-    def _cut(self, branch: Node, test: str) -> _Printer:
-        leaves, intermediates = reads(branch, self.definitions)
-        names = {**self.names, **{n: f"only_where({test}, {self.names[n]})" for n in leaves}}
-        printer = _Printer(names, self.definitions)
-        for name, tree in self.definitions.items():  # in definition order
-            if name in intermediates:
-                names[name] = f"({printer.code(tree)})"
-        printer.only_where = bool(leaves)
-        return printer
-
-
-def _helper_code(printer: _Printer) -> list[str]:
-    """The definitions of every registry function the code calls by name, and of those their
-    definitions and rules call, in registry order: a definition as a def, a rule-backed
-    function as stable(forward, partials...)."""
-    done: dict[str, str] = {}
-    todo = list(printer.helpers)
-    while todo:
-        name = todo.pop()
-        if name in done:
-            continue
-        fn = REGISTRY[name]
-        params = ["arg"] if len(fn.params) == 1 else [f"arg{i + 1}" for i in range(len(fn.params))]
-        inner = _Printer(dict(zip(fn.params, params, strict=True)))
-        signature = ", ".join(params)
-        forward = None
-        if fn.define is not None:  # a rule-backed forward runs without a gradient: no cuts
-            definition = _Printer(inner.names, mask=fn.autograd == "native")
-            forward = definition.code(fn.define)
-            inner.helpers |= definition.helpers
-            inner.only_where = inner.only_where or definition.only_where
-        if fn.autograd == "native":
-            done[name] = f"def {name}({signature}):\n    return {forward}\n"
-        else:
-            partials = ", ".join(f"lambda {signature}: {inner.code(rule)}" for rule in fn.partials)
-            head = fn.torch if forward is None else f"lambda {signature}: {forward}"
-            done[name] = f"{name} = stable({head}, {partials})"
-        printer.only_where = printer.only_where or inner.only_where
-        todo += sorted(inner.helpers - set(done))
-    code = []
-    if any(REGISTRY[n].autograd == "rule" for n in done):
-        code.append(_STABLE_FACTORY)
-    if printer.only_where:
-        code.append(_ONLY_WHERE)
-    stable = [done[n] for n in REGISTRY if n in done and REGISTRY[n].autograd == "rule"]
-    if stable:
-        code += [*stable, ""]
-    code += [done[n] for n in REGISTRY if n in done and REGISTRY[n].autograd == "native"]
-    return code
-
-
-def _is_constant(node: Node) -> bool:
-    return isinstance(node, (Num, Constant)) or (
-        isinstance(node, Unary) and isinstance(node.operand, (Num, Constant))
-    )
 
 
 def _axis_code(name: str, values: np.ndarray, spec: AxisSpec | None, f64: str) -> list[str]:
@@ -216,15 +38,16 @@ def _axis_code(name: str, values: np.ndarray, spec: AxisSpec | None, f64: str) -
     so at most 250 values)."""
     if spec is not None and spec.kind == "arange" and spec.size > 12:
         a, _, step = spec.args
-        return [f"{name} = {_num(a)} + {_num(step)} * torch.arange({spec.size}{f64})"]
+        return [f"{name} = {number_code(a)} + {number_code(step)} * torch.arange({spec.size}{f64})"]
     if spec is not None and spec.kind in ("linspace", "logspace") and spec.size > 12:
         a, b, n = spec.args
-        lines = [f"{name} = {_num(a)} + ({_num(b)} - {_num(a)}) * torch.arange({int(n)}{f64}) / {int(n) - 1}",
-                 f"{name}[-1] = {_num(b)}"]
+        first, last = number_code(a), number_code(b)
+        lines = [f"{name} = {first} + ({last} - {first}) * torch.arange({int(n)}{f64}) / {int(n) - 1}",
+                 f"{name}[-1] = {last}"]
         if spec.kind == "logspace":  # numpy's and torch's pow may differ in the last bit
             lines.append(f"{name} = 10.0**{name}")
         return lines
-    return [f"{name} = torch.tensor([{', '.join(_num(v) for v in values)}]{f64})"]
+    return [f"{name} = torch.tensor([{', '.join(number_code(v) for v in values)}]{f64})"]
 
 
 def reads_points_file(domain: Grid | Points) -> bool:
@@ -324,7 +147,7 @@ def _source(
     points_file: str,
     names: Mapping[str, str],
 ) -> str:
-    printer = _Printer(names, dict(expression.folded_definitions))
+    printer = TorchPrinter(names, dict(expression.folded_definitions))
     domain_names = list(domain.names)
     args = domain_names + [p for p in params if p not in domain_names]
     lines_fn = [f"    {names[name]} = {printer.code(node)}" for name, node in expression.folded_definitions]
@@ -338,7 +161,7 @@ def _source(
     signature = ", ".join(names[a] for a in args)
     f64 = ", dtype=torch.float64" if dtype != "float64" else ""
 
-    code: list[str] = _helper_code(printer)
+    code: list[str] = helper_code(printer)
     for output, body in bodies.items():
         code += [f"def {functions[output]}({signature}):", *lines_fn, f"    return {body}", "", ""]
     code[-1:] = []
@@ -374,7 +197,8 @@ def _source(
     if f64:
         code.append(f"points = [axis.to(torch.{dtype}) for axis in points]  # the view's dtype")
     for name in args[len(domain_names):]:
-        code.append(f"points.append(torch.full_like(points[0], {_num(params[name])}))  # parameter {name}")
+        value = number_code(params[name])
+        code.append(f"points.append(torch.full_like(points[0], {value}))  # parameter {name}")
     code.append("")
     for output in bodies:
         fn = functions[output]
