@@ -95,6 +95,15 @@ def test_higher_orders_and_longer_names_in_each_notation(spec: str, components) 
     assert parse_derivative_spec(spec, ["t", "k"], ["sigma"]).components == (components,)
 
 
+def test_names_with_underscores_are_read_as_written_not_as_a_subscript() -> None:
+    """``f_v,w`` with variables f_v and w is those two (as typed), not f's subscript ``v,w``."""
+    request = parse_derivative_spec("f_v,w", ["f_v", "w", "v"])
+    assert request.components == (("f_v", "w"),)
+    assert request.read_as is None
+    assert parse_derivative_spec("for_,forward", ["for_", "forward"]).components == (("for_", "forward"),)
+    assert parse_derivative_spec("f_v,w", ["v", "w"]).components == (("v", "w"),)  # a subscript
+
+
 @pytest.mark.parametrize(("spec", "variables", "words", "column"), [
     ("tz", ["t", "k"], "'tz' is not a variable or parameter", 1),
     ("d2f/dtdz", ["t", "k"], "cannot read 'dtdz'", 5),
@@ -320,3 +329,17 @@ def test_the_cli_says_a_run_together_name_may_be_a_product() -> None:
     assert proc.returncode == 2
     assert "'tk' has no grid and no value" in proc.stderr
     assert "did you mean t*k? Names are never split" in proc.stderr
+
+
+@pytest.mark.parametrize(("text", "pair", "column"), [
+    ("2t k + 3(t+1)", "'t k'", 4),
+    ("t k", "'t k'", 3),
+    ("x*y + a b", "'a b'", 9),
+    ("u = x\nv = u w", "'u w'", 7),
+])
+def test_names_side_by_side_get_a_product_hint_at_the_second_name(text, pair, column) -> None:
+    with pytest.raises(PartialsError) as info:
+        parse_expression(text)
+    assert pair in info.value.message
+    assert "write " in info.value.message and "*" in info.value.message
+    assert info.value.column == column

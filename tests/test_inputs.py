@@ -14,7 +14,7 @@ from compute.language.domains import default_grid_names, grid_preference, positi
 from compute.language.grid import check_point_columns
 from compute.language.numbers import parse_number_list
 from ui.compute_cache import APP_LIMITS, clear_results
-from ui.slider_ranges import default_range, slider_range, widened_range
+from ui.slider_ranges import default_range, slider_range, tidy_slider_value, widened_range
 from ui.variable_inputs import POSITIVE_GRID
 
 BLACK_SCHOLES = ("d1 = (log(S/K) + (r + sigma**2/2)*T)/(sigma*sqrt(T)); d2 = d1 - sigma*sqrt(T); "
@@ -176,9 +176,9 @@ def test_a_symmetric_function_keeps_the_symmetric_grid() -> None:
 
 
 @pytest.mark.parametrize(("before", "after", "words"), [
-    ("x*y", "x*yy", "'yy' is a new name — did you mean y or y*y?"),
-    ("t*k", "t*k + tk", "'tk' is a new name — did you mean t*k?"),
-    ("x*y + sigma", "x*y + sigm", "'sigm' is a new name — did you mean sigma?"),
+    ("x*y", "x*yy", "'yy' is a new name — did you mean `y` or `y*y`?"),
+    ("t*k", "t*k + tk", "'tk' is a new name — did you mean `t*k`?"),
+    ("x*y + sigma", "x*y + sigm", "'sigm' is a new name — did you mean `sigma`?"),
 ])
 def test_a_new_name_that_looks_like_a_typo_is_said_next_to_the_function(before, after, words) -> None:
     at = open_app(f=before, **{"var.x": "1, 2", "var.y": "1, 2", "var.t": "1, 2", "var.k": "1, 2"})
@@ -199,6 +199,12 @@ def test_an_unrelated_new_name_is_not_called_a_typo() -> None:
     assert typo_hints("foo", ["x", "y"]) == []
     assert typo_hints("tk", ["t", "k"]) == ["t*k"]
     assert typo_hints("yy", ["y", "x"]) == ["y", "y*y"]
+    # After splitting tk into t*k, neither t nor k is a typo of the name that was run together.
+    assert typo_hints("t", ["tk", "t", "k"], new=["t", "k"]) == []
+    assert typo_hints("k", ["tk", "t", "k"], new=["t", "k"]) == []
+    # Typed together, neither of two close names is known to be the typo; added later, it is.
+    assert typo_hints("sigm", ["sigma", "sigm", "x"], new=["sigma", "sigm"]) == []
+    assert typo_hints("sigm", ["sigma", "sigm", "x"], new=["sigm"]) == ["sigma"]
 
 
 def test_editing_a_grid_keeps_the_chosen_partials() -> None:
@@ -300,3 +306,39 @@ def test_the_default_range_still_holds_any_value(value: float, positive: bool) -
     assert lo <= value <= hi
     assert math.isfinite(step)
     assert step > 0
+
+
+@pytest.mark.parametrize(("function", "shown"), [
+    ("__import__('os')", r"\_\_import\_\_"),  # not bold 'import'
+    ("", r"t\*k + 2\*t\*k\*\*2"),  # the example keeps its stars
+])
+def test_error_messages_show_the_users_characters_not_markdown(function, shown) -> None:
+    at = open_app(f=function) if function else open_app()
+    if not function:
+        at.text_area(key="fn").set_value("").run()
+    assert not at.exception
+    assert any(shown in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_splitting_a_run_together_name_gives_no_typo_note() -> None:
+    at = open_app(f="2tk^2 + tk", **{"var.tk": "1, 2"})
+    at.text_area(key="fn").set_value("t*k + 2*t*k**2").run()
+    assert not at.exception
+    assert not [w.value for w in at.warning if "new name" in w.value]
+
+
+@pytest.mark.parametrize(("raw", "step", "tidy"), [
+    (0.9499999999999998, 0.005, 0.95),
+    (0.30000000000000004, 0.1, 0.3),
+    (1e-7 + 1e-23, 1e-9, 1e-7),
+    (123.456, 0.001, 123.456),
+])
+def test_a_slider_value_reads_as_its_shortest_decimal(raw, step, tidy) -> None:
+    assert tidy_slider_value(raw, step) == tidy
+
+
+def test_a_slider_value_moves_by_at_most_a_millionth_of_a_step() -> None:
+    value = 2.0 / 3.0
+    tidy = tidy_slider_value(value, 1e-3)
+    assert tidy != value  # shortened ...
+    assert abs(tidy - value) <= 1e-9  # ... but never to another slider position

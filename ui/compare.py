@@ -31,6 +31,7 @@ from .compute_cache import APP_LIMITS, compute_on_grid, grid_size
 from .function_input import read_as
 from .plot_panel import quantity_key
 from .results import format_number, formatted
+from .text import markdown_safe
 from .url_state import LINK_SAFE_CHARS, as_lists, check_parameter, link_to, query_lists
 
 DEFAULT: dict[str, str | list[str]] = {
@@ -92,7 +93,7 @@ def _page() -> None:
         try:
             expressions[label] = parse_expression(text, APP_LIMITS)
         except PartialsError as exc:
-            col.error(f"**Function {label}:** {exc.describe()}", icon=":material/error:")
+            col.error(f"**Function {label}:** {markdown_safe(exc.describe())}", icon=":material/error:")
             continue
         with col:  # the plain form of a def, a lambda, 2t or torch.sin, as in the Explorer
             read_as(expressions[label])
@@ -124,7 +125,7 @@ def _page() -> None:
                 axes[name] = parse_grid_spec(spec, APP_LIMITS, name)  # "k = 1, 2" is not t's
                 grids[name] = spec
             except PartialsError as exc:
-                c2.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")
+                c2.error(f"**Grid for {name}:** {markdown_safe(exc.describe())}", icon=":material/error:")
                 ok = False
             continue
         for side, store, col in (("a", params_a, c1), ("b", params_b, c2)):
@@ -132,14 +133,16 @@ def _page() -> None:
             try:
                 default = check_parameter(parse_constant(raw, APP_LIMITS))
             except PartialsError as exc:
-                col.error(f"**{name} from the link:** {exc.describe()}", icon=":material/error:")
+                col.error(f"**{name} from the link:** {markdown_safe(exc.describe())}",
+                          icon=":material/error:")
                 default = 1.0
             typed = col.number_input(f"{name} in {side.upper()}", value=default, format="%g",
                                      key=f"cmp.p{side}.{name}")
             try:  # the same rule as the Explorer's parameters, typed or from a link
                 store[name] = check_parameter(typed)
             except PartialsError as exc:
-                col.error(f"**{name} in {side.upper()}:** {exc.describe()}", icon=":material/error:")
+                col.error(f"**{name} in {side.upper()}:** {markdown_safe(exc.describe())}",
+                          icon=":material/error:")
                 ok = False
     options = list(grids) + [n for n in params_a if n not in grids]
     st.session_state["cmp.wrt"] = [w for w in st.session_state.get("cmp.wrt", []) if w in options]
@@ -180,7 +183,7 @@ def _results(a_expression: Expression, b_expression: Expression, axes: dict[str,
         a = compute_on_grid(a_expression, variables, tuple(params_a.items()), tuple(wrt))
         b = compute_on_grid(b_expression, variables, tuple(params_b.items()), tuple(wrt))
     except PartialsError as exc:
-        st.error(exc.describe(), icon=":material/error:")
+        st.error(markdown_safe(exc.describe()), icon=":material/error:")
         return
     cols_a = {(c.output if len(a.outputs) > 1 else "", c.wrt): c for c in result_columns(a)}
     cols_b = {(c.output if len(b.outputs) > 1 else "", c.wrt): c for c in result_columns(b)}

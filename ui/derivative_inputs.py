@@ -15,6 +15,7 @@ from compute.language.derivatives import BUNDLES, parse_request
 
 from .compute_cache import APP_LIMITS
 from .inputs import Inputs, remember, remembered, widget_memory
+from .text import markdown_safe
 
 
 def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[str, ...]) -> None:
@@ -171,7 +172,7 @@ def _typed_partials(grid_names: tuple[str, ...], param_names: tuple[str, ...],
         try:
             request = parse_request(spec, grid_names, param_names, APP_LIMITS, expression)
         except PartialsError as exc:  # it names the spec, as the CLI does
-            widget_memory()["_typed_partial_error"] = exc.describe()
+            widget_memory()["_typed_partial_error"] = markdown_safe(exc.describe())
             continue
         if request.kind != "partial":
             bundles = list(st.session_state.get("bundles") or [])
@@ -233,7 +234,7 @@ def _seed_derivatives(specs: list[str], grid_names: tuple[str, ...], param_names
         try:
             request = parse_request(spec, grid_names, param_names, APP_LIMITS, expression)
         except PartialsError as exc:  # it names the spec, as the CLI does
-            problems.append(exc.describe())
+            problems.append(markdown_safe(exc.describe()))
             continue
         if request.kind != "partial":
             if request.kind != "jacobian" or expression.is_vector:

@@ -20,6 +20,7 @@ from .link_memory import animation_state, seed_from_link, slice_positions
 from .plot_panel import plot_panel
 from .points_input import points_input
 from .results import render_summary, render_tables
+from .text import markdown_safe
 from .url_state import (
     LINK_MAX_POINTS,
     LINK_SAFE_CHARS,
@@ -53,7 +54,7 @@ def render() -> None:
     title_col.caption("Type a function, give each variable a grid, and read every partial "
                       "derivative you ask for — exact to float64 — at every grid point.")
     for note in st.session_state.pop("_link_notes", []):
-        st.warning(f"Share link: {note}", icon=":material/link:")
+        st.warning(f"Share link: {markdown_safe(note)}", icon=":material/link:")
 
     inputs_col, results_col = st.columns([9, 11], gap="large")
     # On a phone the results come first (ui/style.py), with links between them and the inputs.
@@ -137,10 +138,10 @@ def _results(inputs: Inputs) -> None:
                                        inputs.dtype)
                 result = fetch(request)
     except ResourceLimitError as exc:
-        st.error(f"**Too big:** {exc.describe()}", icon=":material/block:")
+        st.error(f"**Too big:** {markdown_safe(exc.describe())}", icon=":material/block:")
         return
     except PartialsError as exc:
-        st.error(exc.describe(), icon=":material/error:")
+        st.error(markdown_safe(exc.describe()), icon=":material/error:")
         return
     except MemoryError:
         st.error("Out of memory — try a smaller grid or fewer partials.", icon=":material/block:")

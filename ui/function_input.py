@@ -13,6 +13,7 @@ from compute.language.domains import typo_hints
 from .compute_cache import APP_LIMITS
 from .inputs import remember, remembered, widget_memory
 from .syntax import SYNTAX_HELP
+from .text import markdown_safe
 
 
 def function_input() -> tuple[str, Expression | None]:
@@ -31,7 +32,7 @@ def function_input() -> tuple[str, Expression | None]:
     try:
         expression = parse_expression(text, APP_LIMITS)
     except PartialsError as exc:
-        st.error(f"**Function:** {exc.describe()}", icon=":material/error:")
+        st.error(f"**Function:** {markdown_safe(exc.describe())}", icon=":material/error:")
         return text, None
     notes = _new_name_notes(expression)
     read_as(expression, notes)
@@ -48,8 +49,9 @@ def read_as(expression: Expression, notes: Sequence[str] = ()) -> None:
         st.caption("Read as:")
         st.code(expression.read_as, language="python", wrap_lines=True)
     for name, product in expression.hints:
-        if not any(f"'{name}'" in note for note in notes):
-            st.warning(f"**'{name}' is one name** (names are never split) — did you mean {product}?",
+        if not any(f"'{markdown_safe(name)}'" in note for note in notes):
+            st.warning(f"**'{markdown_safe(name)}' is one name** (names are never split) — did you mean "
+                       f"`{product}`?",
                        icon=":material/spellcheck:")
 
 
@@ -67,10 +69,10 @@ def _new_name_notes(expression: Expression) -> list[str]:
         known = set(before) | set(names)
         notes = []
         for name in names:
-            hints = typo_hints(name, known) if name not in before else []
+            hints = typo_hints(name, known, new=set(names) - set(before)) if name not in before else []
             if hints:
-                options = " or ".join(hints)
-                notes.append(f"**'{name}' is a new name** — did you mean {options}?")
+                notes.append(f"**'{markdown_safe(name)}' is a new name** — did you mean "
+                             f"{' or '.join(f'`{hint}`' for hint in hints)}?")
         memory["_name_notes"] = (expression.text, notes)
     elif noted_text != expression.text:
         memory["_name_notes"] = (expression.text, [])

@@ -21,6 +21,7 @@ from compute.views.tables import exact_text
 from .compute_cache import APP_LIMITS, fetch, grid_request, points_request
 from .inputs import Inputs
 from .results import format_number
+from .text import markdown_safe
 from .url_state import ViewState
 
 
@@ -68,7 +69,7 @@ def render_readings(example: Example) -> None:
     try:
         found = readings(example)
     except (PartialsError, ResourceLimitError) as exc:
-        st.error(f"Could not compute the fact: {exc.describe()}", icon=":material/error:")
+        st.error(f"Could not compute the fact: {markdown_safe(exc.describe())}", icon=":material/error:")
         return
     lines = []
     for label, shown, stated, holds in found:

@@ -23,6 +23,7 @@ from compute.views.tables import exact_text
 from .compute_cache import APP_LIMITS, fetch, points_request
 from .inputs import Inputs, remember, remembered
 from .results import format_number
+from .text import markdown_safe
 
 OPEN_KEY = "inspect_open"  # the expander (its state is in the link as the presence of inspect.*)
 PREFIX = "inspect."  # text box of one coordinate: inspect.NAME
@@ -125,7 +126,7 @@ def fill(expander, inputs: Inputs, result: PartialsResult) -> None:
                                               specs, inputs.dtype))
             inspection = read_inspection(answer)
         except (PartialsError, ResourceLimitError) as exc:
-            st.error(exc.describe(), icon=":material/error:")
+            st.error(markdown_safe(exc.describe()), icon=":material/error:")
             return
         render(inspection, result, int(st.session_state.get("digits", 10)))
 
@@ -146,7 +147,7 @@ def _point_inputs(result: PartialsResult, names: Sequence[str]) -> dict[str, flo
             try:
                 point[name] = _parse(st.session_state[key])
             except PartialsError as exc:
-                column.error(f"**Inspect {name}:** {exc.describe()}", icon=":material/error:")
+                column.error(f"**Inspect {name}:** {markdown_safe(exc.describe())}", icon=":material/error:")
                 ok = False
     return point if ok else None
 

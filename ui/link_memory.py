@@ -17,6 +17,7 @@ from compute.language.numbers import parse_count
 
 from .compute_cache import APP_LIMITS
 from .inputs import widget_memory
+from .text import markdown_safe
 from .url_state import ViewState, check_parameter
 
 
@@ -62,7 +63,8 @@ def seed_from_link(state: ViewState) -> None:
         try:
             memory[f"param.{name}"] = check_parameter(parse_constant(value, APP_LIMITS))
         except PartialsError as exc:
-            memory.setdefault("_link_errors", {})[f"param.{name}"] = f"from the link: {exc.describe()}"
+            memory.setdefault("_link_errors", {})[f"param.{name}"] = (
+                f"from the link: {markdown_safe(exc.describe())}")
     for name, value in state.ranges:
         memory[f"range.{name}"] = value
     for name, value in state.points:

@@ -22,6 +22,7 @@ from .compute_cache import ResultRef, compute_sweep
 from .inputs import remember, remembered
 from .link_memory import animation_state, slice_positions
 from .slider_ranges import default_range, slider_range
+from .text import markdown_safe
 from .url_state import check_parameter, sync_query_params
 
 KIND_LABELS = {"surface": "3D surface", "heatmap": "Heatmap", "contour": "Contours",
@@ -156,7 +157,7 @@ def _animation_panel(result: PartialsResult, column: Column, kind: str, axes: tu
                 sweep = compute_sweep(result.expression, plane, tuple(result.params.items()),
                                       (wrt,) if wrt else (), result.dtype, (name, values))
         except (PartialsError, ResourceLimitError) as exc:
-            st.error(exc.describe(), icon=":material/error:")
+            st.error(markdown_safe(exc.describe()), icon=":material/error:")
             return
         key, grid = quantity_key(column), sweep[0].domain
         assert isinstance(grid, Grid)  # a sweep of a grid's plane

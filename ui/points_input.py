@@ -14,6 +14,7 @@ from compute.language.grid import check_point_columns, make_points
 
 from .compute_cache import APP_LIMITS
 from .inputs import Inputs, widget_memory
+from .text import markdown_safe
 from .url_state import LINK_MAX_POINTS
 
 _UPLOADS: BoundedCache[tuple[tuple[str, tuple[float, ...]], ...]] = BoundedCache(
@@ -49,7 +50,7 @@ def points_input(expression: Expression, inputs: Inputs) -> None:
             check_point_columns([n for n, _ in points], names, params)
             inputs.points = points
         except PartialsError as exc:
-            st.error(f"**Uploaded CSV:** {exc.describe()}", icon=":material/error:")
+            st.error(f"**Uploaded CSV:** {markdown_safe(exc.describe())}", icon=":material/error:")
             inputs.ok = False
             return
         size = len(inputs.points[0][1]) if inputs.points else 0
@@ -71,7 +72,7 @@ def points_input(expression: Expression, inputs: Inputs) -> None:
         # The editor's cells are float64 already: validated as numbers, never written to text.
         parsed = make_points({name: clean[name].to_numpy() for name in names}, APP_LIMITS)
     except PartialsError as exc:
-        st.error(f"**Points:** {exc.describe()}", icon=":material/error:")
+        st.error(f"**Points:** {markdown_safe(exc.describe())}", icon=":material/error:")
         inputs.ok = False
         return
     inputs.points = tuple((n, tuple(v.tolist())) for n, v in parsed.columns)
@@ -91,7 +92,8 @@ def _points_table(names: list[str]) -> pd.DataFrame:
             values = [parse_constant(v, APP_LIMITS) for v in text.split(",")] if text else []
         except PartialsError as exc:  # a bad column in a link: said once, then the default table
             widget_memory().pop(f"pts.{name}", None)
-            widget_memory().setdefault("_link_errors", {})[f"pts.{name}"] = f"from the link: {exc.describe()}"
+            widget_memory().setdefault("_link_errors", {})[f"pts.{name}"] = (
+                f"from the link: {markdown_safe(exc.describe())}")
             values = []
         columns[name] = values
     length = max((len(v) for v in columns.values()), default=0)

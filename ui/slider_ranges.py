@@ -92,3 +92,13 @@ def working_range(text: str) -> tuple[float, float] | None:
     except PartialsError:
         return None
 
+
+
+def tidy_slider_value(value: float, step: float) -> float:
+    """The shortest decimal within a millionth of a step of ``value``: a slider steps in binary
+    floating point (0.95 arrives as 0.9499999999999998), and the box should show 0.95."""
+    for digits in range(1, 18):
+        short = float(f"{value:.{digits}g}")
+        if abs(short - value) <= abs(step) * 1e-6:
+            return short
+    return value

@@ -204,7 +204,8 @@ def _animation(text: str, notes: list[str]) -> str:
             raise PartialsError("FROM and TO must differ")
         count = parse_count(frames, "FRAMES", 2, MAX_FRAMES)
     except PartialsError as exc:
-        notes.append(f"'anim' in the link should read 'NAME, FROM, TO, FRAMES' ({exc.describe()}); "
+        notes.append("'anim' in the link should read 'NAME, FROM, TO, FRAMES' "
+                     f"({exc.describe()}); "
                      "it was ignored")
         return ""
     return f"{name}, {values[0]!r}, {values[1]!r}, {count}"

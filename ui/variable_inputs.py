@@ -13,7 +13,16 @@ from compute.language.grid import AxisSpec
 
 from .compute_cache import APP_LIMITS
 from .inputs import Inputs, remember, remembered, widget_memory
-from .slider_ranges import RANGE_RULE, default_range, shortest, slider_range, widened_range, working_range
+from .slider_ranges import (
+    RANGE_RULE,
+    default_range,
+    shortest,
+    slider_range,
+    tidy_slider_value,
+    widened_range,
+    working_range,
+)
+from .text import markdown_safe
 from .url_state import MAX_PARAMETER, check_parameter
 
 DEFAULT_GRID = "linspace(-2, 2, 41)"
@@ -69,7 +78,7 @@ def variables_input(expression: Expression, inputs: Inputs, mode: str = "grid") 
                     st.caption(f"{axis.size:,} value{'s' if axis.size != 1 else ''}{why}{read_as}")
                 except PartialsError as exc:
                     inputs.ok = False
-                    st.error(f"**Grid for {name}:** {exc.describe()}", icon=":material/error:")
+                    st.error(f"**Grid for {name}:** {markdown_safe(exc.describe())}", icon=":material/error:")
             else:
                 value, lo_hi = _parameter_input(name, inputs, positive=name in positive)
                 params.append((name, value))
@@ -121,7 +130,7 @@ def _parameter_input(name: str, inputs: Inputs, positive: bool = False) -> tuple
 
     def from_slider() -> None:
         link_errors.pop(key, None)
-        st.session_state[key] = st.session_state[slider_key]
+        st.session_state[key] = tidy_slider_value(st.session_state[slider_key], step)
 
     def from_box() -> None:
         link_errors.pop(key, None)
@@ -152,9 +161,9 @@ def _parameter_input(name: str, inputs: Inputs, positive: bool = False) -> tuple
         st.caption(note)
     if value_error is not None:
         inputs.ok = False
-        st.error(f"**{name}:** {value_error.describe()}", icon=":material/error:")
+        st.error(f"**{name}:** {markdown_safe(value_error.describe())}", icon=":material/error:")
     if range_error is not None:
-        st.error(f"**Range of {name}:** {range_error.describe()}", icon=":material/error:")
+        st.error(f"**Range of {name}:** {markdown_safe(range_error.describe())}", icon=":material/error:")
     remember(key)
     remember(range_key)
     return value, st.session_state[range_key]

@@ -100,7 +100,10 @@ def _spec_names(text: str, known: list[str]) -> tuple[list[str], str]:
     the canonical ``t,k``). Names are never guessed: a run-together ``tk`` or a subscript
     ``f_tk`` is read only when exactly one split into known names exists."""
     stripped = text.strip()
-    if "," in text and "/" not in text and not _SUBSCRIPT.match(text):
+    # t,k is read as written when it may not be a subscript, or when every piece is a name:
+    # variables f_v and w make "f_v,w" those two, not f's subscript "v,w".
+    if "," in text and "/" not in text and (
+            not _SUBSCRIPT.match(text) or all(p.strip() in known for p in text.split(","))):
         return _comma_names(text, known), ""
     if stripped in known:
         return [stripped], ""

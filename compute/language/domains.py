@@ -122,18 +122,30 @@ def default_grid_names(names: tuple[str, ...], known: dict[str, str], slots: int
 # --- new names that look like typos ----------------------------------------------------------------
 
 
-def typo_hints(name: str, known: Iterable[str]) -> list[str]:
+def typo_hints(name: str, known: Iterable[str], new: Iterable[str] = ()) -> list[str]:
     """What a new name may have meant, when it looks like a typo of known names: a product of
     two or more of them written without '*' (``tk`` when t and k exist: "t*k"), then the
-    closest spelling (``yy`` when y exists: "y", "y*y"). Empty when it looks deliberate."""
+    closest spelling (``yy`` when y exists: "y", "y*y"). Empty when it looks deliberate.
+
+    A spelling is never suggested from ``new`` (names the same edit introduced: of ``sigma`` and
+    ``sigm`` typed together, neither is known to be the typo), nor a name that is itself other
+    known names run together (after ``tk`` became ``t*k``, t is not a typo of tk)."""
+    known = set(known)
+    fresh = set(new)
     others = sorted({k for k in known if k != name}, key=lambda k: (-len(k), k))
-    hints = difflib.get_close_matches(name, others, n=1, cutoff=0.6)
+    targets = [k for k in others if k not in fresh and not _run_together(k, known)]
+    hints = difflib.get_close_matches(name, targets, n=1, cutoff=0.6)
     product = _split(name, others)
     if product is not None and len(product) >= 2:
         if len(set(product)) > 1:  # t*k, not t: a product of different names is the likely intent
             hints = []
         hints.append("*".join(product))
     return hints
+
+
+def _run_together(name: str, known: set[str]) -> bool:
+    parts = _split(name, sorted(known - {name}, key=lambda k: (-len(k), k)))
+    return parts is not None and len(parts) >= 2
 
 
 def _split(name: str, known: list[str]) -> list[str] | None:

@@ -100,5 +100,7 @@ def parse_expression(text: str, limits: Limits = DEFAULT_LIMITS) -> Expression:
     builder = TreeBuilder(column_maps, limits, header=prepared.header)
     if prepared.implicit:
         builder.rewrites.append("implicit multiplication")
+    if "^" in text:  # shown back as '**': Python reads '^' as XOR, so people ask which it is
+        builder.rewrites.append("'^' is a power")
     return builder.build(text, module)
 

@@ -84,12 +84,35 @@ def parse_python(source: str, maps: list[list[int]]) -> ast.Module:
         if "too many nested parentheses" in message:
             message = "too many nested parentheses"
         line = exc.lineno or 1
-        column = original_column(maps, line, (exc.offset or 1) - 1)
+        offset = (exc.offset or 1) - 1
+        pair = _side_by_side(source, line, offset)
+        if pair is not None:  # "t k": Python says "invalid syntax. Perhaps you forgot a comma?"
+            left, right, offset = pair
+            message = f"'{left} {right}' — two terms side by side; write {left}*{right} for a product"
+        column = original_column(maps, line, offset)
         raise PartialsError(f"syntax error: {message}", column=column, line=line) from None
     except (RecursionError, MemoryError):
         raise PartialsError("the function is nested too deeply to parse") from None
     except ValueError as exc:  # e.g. digit limits on huge integer literals
         raise PartialsError(f"cannot read the function: {exc}") from None
+
+
+def _side_by_side(source: str, line: int, offset: int) -> tuple[str, str, int] | None:
+    """The two terms that stand side by side with only spaces between them (``t k``, ``2 x``,
+    ``(a) b``), at or before the error's offset on its line: (left, right, right's offset)."""
+    lines = source.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    found = None
+    for match in _JUXTAPOSED.finditer(lines[line - 1]):
+        if match.start(2) > offset + 1:
+            break
+        if not (keyword.iskeyword(match.group(1)) or keyword.iskeyword(match.group(2))):
+            found = (match.group(1), match.group(2), match.start(2))
+    return found
+
+
+_JUXTAPOSED = re.compile(r"([A-Za-z_][A-Za-z_0-9]*|[0-9][0-9.]*|\))[ \t]+([A-Za-z_][A-Za-z_0-9]*|\()")
 
 
 # --- issue 11: forms people paste and type --------------------------------------------------------
