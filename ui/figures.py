@@ -49,8 +49,12 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
 def surface(x: np.ndarray, y: np.ndarray, z: np.ndarray, names: tuple[str, str], label: str) -> go.Figure:
     """z has shape (len(x), len(y)); Plotly wants rows along y, so it is transposed."""
     scale, mid = _colorscale(z)
+    # The colour bar lies under the scene: standing at its side it took a phone's scene width
+    # and covered the surface's right edge.
+    colorbar = {"title": {"text": label, "side": "top"}, "orientation": "h", "y": -0.02,
+                "yanchor": "top", "len": 0.9, "thickness": 12}
     fig = go.Figure(go.Surface(x=masked32(x), y=masked32(y), z=masked32(z).T, colorscale=scale,
-                               cmid=mid, colorbar={"title": {"text": label}}))
+                               cmid=mid, colorbar=colorbar))
     fig.update_layout(scene={"xaxis_title": names[0], "yaxis_title": names[1], "zaxis_title": label})
     return _layout(fig, label)
 

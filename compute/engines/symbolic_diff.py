@@ -6,7 +6,7 @@ is far cheaper — that is what "SymPy compiled to NumPy" does. Here the validat
 hash-consed graph (each distinct operation once, so f and all its partials share their common
 subexpressions; ``compute.language.calculus``), differentiated rule by rule with the trivial zeros
 and ones simplified away, and evaluated chunk by chunk with torch, freeing each intermediate after
-its last use. The rules are the registry's (compute/registry/functions.py), written once and
+its last use. The rules are the registry's (compute/registry/catalogue.py), written once and
 interpreted here, by the autograd engines' rule-backed backward and by the code export, so results
 agree with the autograd engines to rounding; SymPy tests check all three.
 
