@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,12 @@ def open_app(page: str = "pages/explorer.py", **query: str | list[str]) -> AppTe
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
+
+
+def as_read(markdown: str) -> str:
+    """A message as the reader sees it: bold markers gone, backslash escapes resolved (the app
+    escapes user text so that ``__import__`` shows as typed, not as bold 'import')."""
+    return re.sub(r"\\(.)", r"\1", re.sub(r"(?<!\\)\*\*", "", markdown))
 
 
 def sympy_reference(

@@ -19,7 +19,7 @@ from compute import (
     partials_on_grid,
     points_from_csv,
 )
-from conftest import ROOT, run_cli
+from conftest import ROOT, as_read, run_cli
 from ui.compute_cache import clear_results
 
 APP = str(ROOT / "app.py")
@@ -142,7 +142,7 @@ def app_run():
 
 def app_rejects(app_run, words: str, **query) -> None:
     at, elapsed = app_run(**query)
-    errors = " ".join(e.value for e in at.error)
+    errors = as_read(" ".join(e.value for e in at.error))
     assert words in errors, errors
     assert elapsed < 5.0
 

@@ -14,8 +14,9 @@ SEED_DK_ROWS = ["1 9 13", "2 18 26", "4 36 52"]
 
 
 def table_rows(page, index: int) -> list[str]:
-    """The rows of the index-th results table, as the text a reader sees."""
-    table = page.locator("[data-testid='stTable']").nth(index)
+    """The rows of the index-th results table (in the open results tab: not the inspector's), as
+    the text a reader sees."""
+    table = page.locator("[role='tabpanel'] [data-testid='stTable']").nth(index)
     table.wait_for(timeout=60_000)
     return [" ".join(row.inner_text().split()) for row in table.locator("tr").all()]
 
@@ -141,7 +142,7 @@ def test_gallery_card_opens_the_example_in_the_explorer(page, server_url) -> Non
     page.get_by_text("Open in Explorer").first.click()
     page.get_by_role("textbox", name="Function").wait_for(timeout=60_000)
     wait_idle(page)
-    page.locator("[data-testid='stTable']").nth(1).wait_for(timeout=60_000)
+    page.locator("[role='tabpanel'] [data-testid='stTable']").nth(1).wait_for(timeout=60_000)
     assert page.get_by_role("textbox", name="Function").input_value() == "t*k + 2*t*k**2"
     assert table_rows(page, 1)[1:] == SEED_DK_ROWS  # f, then ∂f/∂k as the card asks
     assert "var.t=" in page.url

@@ -13,6 +13,7 @@ from compute import PartialsError, parse_expression
 from compute.language.domains import default_grid_names, grid_preference, positive_names, typo_hints
 from compute.language.grid import check_point_columns
 from compute.language.numbers import parse_number_list
+from conftest import as_read
 from ui.compute_cache import APP_LIMITS, clear_results
 from ui.slider_ranges import default_range, slider_range, tidy_slider_value, widened_range
 from ui.variable_inputs import POSITIVE_GRID
@@ -35,7 +36,7 @@ def messages(at: AppTest, kind: str = "all") -> str:
         parts += [w.value for w in at.warning]
     if kind in ("all", "caption"):
         parts += [c.value for c in at.caption]
-    return " ".join(parts).replace("**", "")
+    return as_read(" ".join(parts))
 
 
 def range_ends(at: AppTest, name: str) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from test_app import tables
 from compute import PartialsError, parse_constant, parse_expression
 from compute.language.grid import parse_grid_spec
 from compute.language.numbers import parse_count, parse_number
-from conftest import open_app
+from conftest import as_read, open_app
 from ui.compute_cache import APP_LIMITS, clear_results
 from ui.slider_ranges import default_range, slider_range
 from ui.url_state import LINK_SAFE_CHARS, MAX_PARAMETER, MAX_VALUE_CHARS, check_parameter, read_query
@@ -28,8 +28,7 @@ def fresh_cache() -> None:
 
 def messages(at: AppTest) -> str:
     """Every error and warning the page shows, as one text without Markdown's bold."""
-    text = " ".join(e.value for e in at.error) + " " + " ".join(w.value for w in at.warning)
-    return text.replace("**", "")
+    return as_read(" ".join(e.value for e in at.error) + " " + " ".join(w.value for w in at.warning))
 
 
 COMPARE_PAGE = "pages/compare.py"

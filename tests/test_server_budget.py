@@ -51,8 +51,8 @@ def test_a_misjudged_heavy_link_costs_the_server_little(browser, budget_server) 
     pid = SERVER_PIDS[budget_server]
     assert open_link(browser, budget_server, {"f": "x*y", "var.x": "1, 2", "var.y": "3"}) == "ok"
     request = chain_request()
-    query = {"f": request.text, **{f"var.{n}": s for n, s in request.grids},
-             **{f"param.{n}": str(v) for n, v in request.params}, "wrt": list(request.wrt)}
+    query = {"f": request.expression.text, **{f"var.{n}": axis.text() for n, axis in request.grids},
+             **{f"param.{n}": str(v) for n, v in request.params}, "wrt": [w.text for w in request.wrt]}
     poller = start_poller(budget_server, 120)
     before = cpu_seconds(pid)
     try:
