@@ -75,7 +75,11 @@ def derivatives_input(expression: Expression, inputs: Inputs, grid_names: tuple[
         st.multiselect("Higher and mixed partials", higher_options, key="higher",
                        format_func=lambda h: f"{partial_label(out, tuple(h.split(',')))}  ({h})",
                        placeholder="e.g. t,k or ∂²f/∂t∂k — type and press Enter",
-                       accept_new_options=True, select_all=False, on_change=_typed_partials,
+                       # "contains", not Streamlit's fuzzy default: typed "tk" (or d2f/dtdk) matched
+                       # t,t,k as a subsequence and Enter took it; now it matches no option and is read
+                       # as the spec it is.
+                       accept_new_options=True, select_all=False, filter_mode="contains",
+                       on_change=_typed_partials,
                        args=(grid_names, param_names, tuple(higher_options), expression))
     typed_error = memory.pop("_typed_partial_error", None)
     if typed_error:
