@@ -71,7 +71,7 @@ def _evaluator(program: Any, names: tuple[str, ...], ids: tuple[int, ...], dtype
     tensors of ``names`` and writes value ``ids[j]`` into ``outs[j]`` — the eager program's
     operations, in its order, without its buffers. Its code object is its own, so Dynamo's cache
     (kept per code object) holds this program's compiled form alone."""
-    from compute.engines.symbolic_diff import _BINARY, _COMPARE
+    from compute.engines.symbolic_diff import apply_op
     from compute.engines.torch_lowering import raw_op
 
     ops = program.graph.ops
@@ -87,25 +87,7 @@ def _evaluator(program: Any, names: tuple[str, ...], ids: tuple[int, ...], dtype
         env = dict(zip(names, inputs, strict=True))
         values: dict[int, Any] = {}
         for step, (i, op) in enumerate(plan):
-            kind = op[0]
-            if kind == "const":
-                values[i] = op[1]
-            elif kind == "var":
-                values[i] = env[op[1]]
-            elif kind == "neg":
-                values[i] = -values[op[1]]
-            elif kind in _BINARY:
-                a, b = values[op[1]], values[op[2]]
-                if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
-                    a = as_tensor(a)
-                values[i] = _BINARY[kind](a, b)
-            elif kind == "cmp":
-                values[i] = _COMPARE[op[1]](as_tensor(values[op[2]]), values[op[3]])
-            elif kind == "where":
-                cond, a, b = (values[j] for j in op[1:])
-                values[i] = torch.where(as_tensor(cond).bool(), as_tensor(a), as_tensor(b))
-            else:
-                values[i] = calls[op[1]](*[as_tensor(values[j]) for j in op[2:]])
+            values[i] = apply_op(op, values, env, as_tensor, calls.__getitem__)
             for dead in free.get(step, ()):  # uncompiled (a block the guards miss): eager's memory
                 values.pop(dead, None)
         for out, i in zip(outs, ids, strict=True):

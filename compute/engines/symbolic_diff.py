@@ -54,6 +54,31 @@ _BINARY_OUT: dict[str, Callable[..., torch.Tensor]] = {
 _COMPARE = {"<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge}
 
 
+def apply_op(op: tuple, values: Mapping[int, Any], env: Mapping[str, Any],
+             tensor: Callable[[Any], torch.Tensor], call: Callable[[str], Callable[..., Any]]) -> Any:
+    """One operation of a program from its arguments' values: the semantics shared by the eager
+    program below and the fused one (``compute.engines.fused``), written once. ``tensor`` makes a
+    Python number a tensor of the program's dtype; ``call`` gives a function's torch callable."""
+    kind = op[0]
+    if kind == "const":
+        return op[1]
+    if kind == "var":
+        return env[op[1]]
+    if kind == "neg":
+        return -values[op[1]]
+    if kind in _BINARY:
+        a, b = values[op[1]], values[op[2]]
+        if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
+            a = tensor(a)  # IEEE semantics: 1/0 is inf, not an error
+        return _BINARY[kind](a, b)
+    if kind == "cmp":
+        return _COMPARE[op[1]](tensor(values[op[2]]), values[op[3]])
+    if kind == "where":
+        cond, a, b = (values[j] for j in op[1:])
+        return torch.where(tensor(cond).bool(), tensor(a), tensor(b))
+    return call(op[1])(*[tensor(values[j]) for j in op[2:]])
+
+
 class Program:
     """The ids to compute, in order, with the step after which each value can be dropped."""
 
@@ -106,32 +131,14 @@ class Program:
         ops = self.graph.ops
         for step, i in enumerate(self.order):
             op = ops[i]
-            kind = op[0]
-            if kind == "const":
-                values[i] = op[1]
-            elif kind == "var":
-                values[i] = env[op[1]]
-            elif kind == "neg":
-                values[i] = -values[op[1]]
-            elif kind in _BINARY:
-                a, b = values[op[1]], values[op[2]]
-                if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
-                    a = tensor(a)  # IEEE semantics: 1/0 is inf, not an error
-                buffer = out.get(i)
-                if (buffer is not None and isinstance(a, torch.Tensor) and a.device == buffer.device
-                        and _fills(a, b, shape)):
-                    values[i] = _BINARY_OUT[kind](a, b, out=buffer)
-                    written.add(i)
-                else:
-                    values[i] = _BINARY[kind](a, b)
-            elif kind == "cmp":
-                values[i] = _COMPARE[op[1]](tensor(values[op[2]]), values[op[3]])
-            elif kind == "where":
-                cond, a, b = (values[j] for j in op[1:])
-                values[i] = torch.where(tensor(cond).bool(), tensor(a), tensor(b))
-            else:  # call
-                args = [tensor(values[j]) for j in op[2:]]
-                values[i] = raw_op(op[1])(*args)
+            buffer = out.get(i) if op[0] in _BINARY_OUT else None
+            a, b = (values[op[1]], values[op[2]]) if buffer is not None else (None, None)
+            if (buffer is not None and isinstance(a, torch.Tensor) and a.device == buffer.device
+                    and _fills(a, b, shape)):  # a result that fills its array: written straight in
+                values[i] = _BINARY_OUT[op[0]](a, b, out=buffer)
+                written.add(i)
+            else:
+                values[i] = apply_op(op, values, env, tensor, raw_op)
             for dead in self.free_after.get(step, ()):
                 values.pop(dead, None)
         for r in self.roots:
