@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Fused kernels built during the tests live in a directory of this run (servers and CLI runs the
+# tests start inherit it): never the user's cache, never a kernel left by an earlier run.
+if "PARTIALS_FUSED_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["PARTIALS_FUSED_DIR"] = tempfile.mkdtemp(prefix="partials-kernels-")
 pytest_plugins = ["browser"]  # real-browser fixtures: streamlit server + Debian's Chromium
 
 

@@ -194,6 +194,10 @@ def to_table(result: PartialsResult) -> str:
     return tidy_table(result).to_string(index=False)
 
 
+def _kernel_note(result: PartialsResult) -> str:
+    return " (fused kernel)" if result.fused_blocks else ""
+
+
 def to_summary(result: PartialsResult, seconds: float) -> str:
     domain = result.domain
     kind = "grid" if hasattr(domain, "axes") else "points"
@@ -201,7 +205,7 @@ def to_summary(result: PartialsResult, seconds: float) -> str:
     lines = [
         f"expression: {result.expression.text}",
         f"{kind}: {', '.join(domain.names)}  shape {shape} = {domain.size:,} points",
-        f"dtype: {result.dtype}  method: {result.method}  device: {result.device}",
+        f"dtype: {result.dtype}  method: {result.method}{_kernel_note(result)}  device: {result.device}",
         f"{'quantity':<16} {'min':>14} {'max':>14} {'non-finite':>11} {'seconds':>9}",
     ]
     step = BLOCK_NUMBERS * 16

@@ -22,7 +22,7 @@ import torch
 from compute.caches import BoundedCache
 from compute.engines import fused
 from compute.engines.autograd_paths import autograd_chunk_size, batched_grad_chunk, vmap_chunk
-from compute.engines.parallel import run_blocks
+from compute.engines.parallel import block_workers, run_blocks
 from compute.engines.torch_lowering import TorchFunction
 from compute.errors import PartialsError, ResourceLimitError
 from compute.language.derivative_forms import check_request_orders, order_room
@@ -63,6 +63,8 @@ class PartialsResult:
     values: dict[str, np.ndarray] = field(default_factory=dict)
     partials: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
     seconds: dict[tuple[str, tuple[str, ...]], float] = field(default_factory=dict)
+    fused_blocks: int = 0  # blocks a fused kernel computed (compute.engines.fused); 0: all eager
+    fuse_order: Any = None  # a fused.FuseOrder when this job would be faster with a kernel
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -206,7 +208,8 @@ def symbolic_budget(size: int, partials: int) -> int:
 class _SymbolicProgram:
     program: Program
     roots: dict[tuple[str, tuple[str, ...]], int]
-    fused: dict = field(default_factory=dict)  # input signature -> fused.Fused (opt-in)
+    indices: tuple[tuple[str, ...], ...] = ()
+    keys: dict = field(default_factory=dict)  # fused.Layout -> the kernel key (a hash: computed once)
 
 
 def _symbolic_program(expression: Expression, indices: list[tuple[str, ...]], *, strict: bool):
@@ -250,15 +253,25 @@ def _build_program(expression: Expression, indices: tuple[tuple[str, ...], ...],
                 roots[(output, idx)] = node
     except TooLarge:
         return _TOO_LARGE
-    return _SymbolicProgram(Program(diff.graph, list(dict.fromkeys(roots.values()))), roots)
+    return _SymbolicProgram(Program(diff.graph, list(dict.fromkeys(roots.values()))), roots, indices)
+
+
+def fusable_program(expression: Expression, indices: Sequence[tuple[str, ...]]
+                    ) -> tuple[Program, tuple[int, ...]] | None:
+    """The program a fused kernel of (expression, partials) compiles, and the ids it writes —
+    the very program the engine runs (the compile process rebuilds it from the same inputs)."""
+    program = _symbolic_program(expression, list(indices), strict=False)
+    if program is None:
+        return None
+    return program.program, tuple(i for i, _ in _root_groups(program))
 
 
 def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int) -> None:
     """Grids go by blocks of rows with each axis as a broadcastable view — no coordinate arrays
     at all; scattered points go by flat chunks. Blocks write disjoint slices of the results, so
-    on the CPU they run on the block threads of :mod:`compute.engines.parallel`. A block that
-    starts once the program's fused form is ready (opt-in, :mod:`compute.engines.fused`) runs it
-    instead of the eager operations."""
+    on the CPU they run on the block threads of :mod:`compute.engines.parallel`. When the
+    program's fused kernel has been built (:mod:`compute.engines.fused`) each block runs it
+    instead of the eager operations; when it has not, a large job leaves an order for one."""
     t0 = time.perf_counter()
     dtype, device = DTYPES[result.dtype], torch.device(result.device)
     params = {name: torch.tensor(value, dtype=dtype, device=device)
@@ -268,14 +281,27 @@ def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int)
     row = math.prod(shape[1:])
     flat_layout = isinstance(domain, Points) or row > 4 * chunk
     names = (*domain.names, *params)
-    signature = ("flat" if flat_layout else f"grid{len(shape)}", names, result.dtype, device.type)
-    entry = fused.lookup(program.fused, signature)
+    groups = _root_groups(program)
+    layout = fused.Layout(domain.names, tuple(params), not flat_layout, result.dtype)
+    key = kernel = None
+    if fused.enabled() and device.type == "cpu":
+        key = program.keys.get(layout)
+        if key is None:
+            key = program.keys[layout] = fused.program_key(
+                program.program, [i for i, _ in groups], layout)
+        kernel = fused.load(key, block_workers())
+
+    fused_blocks: list[slice] = []
 
     def block(env: dict[str, torch.Tensor], block_shape: tuple[int, ...], where: slice) -> None:
-        if entry is not None and entry.state == "ready" and fused.fits(block_shape):
-            _fused_block(result, program, entry, [env[n] for n in names], block_shape, where)
-        else:
-            _symbolic_block(result, program, env, block_shape, where)
+        if kernel is not None and fused.fits(block_shape):
+            try:
+                _fused_block(result, groups, kernel, [env[n] for n in names], block_shape, where)
+                fused_blocks.append(where)  # list.append is atomic: blocks run on several threads
+                return
+            except fused.KernelError:
+                pass
+        _symbolic_block(result, program, env, block_shape, where)
 
     work: Callable[[tuple[int, int]], None]
     if flat_layout:
@@ -306,14 +332,18 @@ def _run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int)
     else:  # one stream of large launches: threads would only contend for it
         for span in spans:
             work(span)
+    result.fused_blocks += len(fused_blocks)
     share = (time.perf_counter() - t0) / len(program.roots)
-    for key in program.roots:
-        result.seconds[key] += share
-    if entry is None and domain.size >= fused.MIN_POINTS and fused.enabled():
-        groups = _root_groups(program)
-        fused.queue_compile(
-            program.fused, signature, program.program, names, tuple(i for i, _ in groups), dtype,
-            lambda: _fused_sample(result, flat_layout, params, len(groups)))
+    for key_ in program.roots:
+        result.seconds[key_] += share
+    if (key is not None and kernel is None and domain.size >= fused.MIN_POINTS
+            and not fused.has_failed(key)):
+        coordinates = ([values for _, values in domain.axes] if not isinstance(domain, Points)
+                       and not flat_layout else
+                       list(domain.coordinates(0, min(domain.size, fused.SAMPLE_VALUES)).values()))
+        result.fuse_order = fused.FuseOrder(
+            key, result.expression, program.indices, layout,
+            fused.samples_of(coordinates, not flat_layout), tuple(result.params.values()))
 
 
 def _root_groups(program: _SymbolicProgram) -> list[tuple[int, list[tuple[str, tuple[str, ...]]]]]:
@@ -324,54 +354,19 @@ def _root_groups(program: _SymbolicProgram) -> list[tuple[int, list[tuple[str, t
     return list(groups.items())
 
 
-def _fused_block(result: PartialsResult, program: _SymbolicProgram, entry: fused.Fused,
-                 inputs: list[torch.Tensor], shape: tuple[int, ...], flat: slice) -> None:
-    device = torch.device(result.device)
+def _fused_block(result: PartialsResult, groups: list[tuple[int, list[tuple[str, tuple[str, ...]]]]],
+                 kernel: fused.Kernel, inputs: list[torch.Tensor], shape: tuple[int, ...],
+                 flat: slice) -> None:
     outs: list[torch.Tensor] = []
     copies: list[tuple[torch.Tensor, torch.Tensor]] = []
-    for _, keys in _root_groups(program):
+    for _, keys in groups:
         views = [torch.from_numpy((result.partials[k] if k[1] else result.values[k[0]])[flat])
                  .view(shape) for k in keys]
-        if device.type == "cpu":
-            outs.append(views[0])
-            copies += [(v, views[0]) for v in views[1:]]
-        else:  # computed on the device, then copied into the NumPy results
-            outs.append(torch.empty(shape, dtype=DTYPES[result.dtype], device=device))
-            copies += [(v, outs[-1]) for v in views]
-    assert entry.call is not None  # the entry is ready
-    with torch.no_grad():  # as it was compiled: grad mode is one of the compiled guards
-        entry.call(inputs, outs)
+        outs.append(views[0])
+        copies += [(v, views[0]) for v in views[1:]]
+    kernel([*inputs, *outs])
     for view, source in copies:
         view.copy_(source)
-
-
-_SAMPLE_SIZES = (3, 5, 7, 11, 13, 17, 19, 23)  # distinct and ≥ 2: no size is specialised or tied
-
-
-def _fused_sample(result: PartialsResult, flat_layout: bool, params: dict[str, torch.Tensor],
-                  outputs: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Small inputs in the job's layout and values from its range, and buffers for the outputs:
-    what the background compile traces and verifies on."""
-    dtype, device = DTYPES[result.dtype], torch.device(result.device)
-    domain = result.domain
-    inputs: list[torch.Tensor] = []
-    if flat_layout:
-        n = min(_SAMPLE_SIZES[3], max(domain.size, 2))
-        coords = domain.coordinates(0, n)
-        inputs = [torch.from_numpy(np.ascontiguousarray(coords[name])).to(device=device, dtype=dtype)
-                  for name in domain.names]
-        shape: tuple[int, ...] = (n,)
-    else:
-        assert not isinstance(domain, Points)  # flat_layout covers them
-        ndim = len(domain.shape)
-        shape = _SAMPLE_SIZES[:ndim]
-        for i, (_, values) in enumerate(domain.axes):
-            offset = 1 if i == 0 else 0  # blocks slice the first axis: a view at an offset
-            axis = torch.linspace(float(np.min(values)), float(np.max(values)), shape[i] + offset,
-                                  dtype=dtype, device=device)[offset:]
-            inputs.append(axis.reshape([-1 if j == i else 1 for j in range(ndim)]))
-    inputs += list(params.values())
-    return inputs, [torch.empty(shape, dtype=dtype, device=device) for _ in range(outputs)]
 
 
 def _symbolic_block(result: PartialsResult, program: _SymbolicProgram, env: dict[str, torch.Tensor],

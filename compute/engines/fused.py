@@ -1,183 +1,235 @@
-"""Fused evaluation of the derivative program (opt-in: ``PARTIALS_FUSED=1``).
+"""Fused kernels for the derivative program: found on disk, loaded in milliseconds, never waited for.
 
 The engine evaluates its hash-consed derivative program op by op in eager torch, block by block:
-every operation reads and writes a block-sized intermediate. Here the same program is handed to
-``torch.compile`` (Inductor) once, with a dynamic block shape, so f and all its partials come out
-of one generated loop that writes each result once (measured: 3–7× faster than the eager program
-on transcendental and higher-order partials at 10^6–10^7 points, with the same bits in our checks;
-see docs/benchmark.md).
+every operation reads and writes a block-sized intermediate. A **fused kernel** is the same
+program compiled ahead of time by AOTInductor (:mod:`compute.engines.fused_build`) into one
+shared library whose single loop reads the inputs and writes f and every partial once — 3–5×
+faster than the eager program on transcendental and higher-order partials (docs/benchmark.md).
 
-Nothing ever waits for a compile: a large job (≥ ``MIN_POINTS``) of a program is served by the
-eager program and, once it has finished, queues the compile for a single background thread at the
-lowest priority; every block (of ≥ ``MIN_BLOCK`` points) that starts after the compiled function
-is ready — of any job — uses it. Before it is trusted, the compiled function is checked against
-the eager engine on a sample block (equal to rounding, the same non-finite points); a program
-that fails to compile or to match stays eager for good. Compiled functions are called in
-Dynamo's run-only mode, so a block whose shape the compiled guards do not cover (a one-row block,
-say) runs the program uncompiled instead of compiling on the request path.
-Inductor keeps its artifacts in its on-disk cache (``TORCHINDUCTOR_CACHE_DIR``, by default under
-``~/.cache/partials``), so another process or a restart compiles the same program in seconds.
+How it is used, so that no request ever waits for a compiler:
 
-Off by default: a compile costs seconds to a minute of CPU per program on two cores, which a
-one-shot CLI run never earns back, and the app's workers count every thread's CPU time against
-the job in hand. Without a C++ compiler (or with any compile error) the engine stays eager.
+- A kernel is named by a **key**: a hash of the program's operations, the input layout (flat
+  points or broadcast grid axes, the variables and parameters), the dtype and the torch version.
+  The same function and partials give the same key in every process.
+- The engine looks for ``<kernel dir>/<key>/kernel.so`` once per job (a ``stat``). When it is
+  there, it is loaded with ``ctypes`` (no Dynamo, no Inductor import: a few milliseconds) and
+  every block of ≥ ``MIN_BLOCK`` points runs it — through AOTInductor's C interface, which
+  releases the GIL, so the engine's block threads (:mod:`compute.engines.parallel`) still share
+  the work.
+- When it is not there, the job runs eagerly as always, and a job of ≥ ``MIN_POINTS`` leaves a
+  :class:`FuseOrder` on its result. Whoever owns processes decides what to do with it: the app's
+  service hands it to one low-priority compile process (:mod:`compute.service.compiler`), which
+  builds, verifies against the eager program, and publishes the kernel atomically; the next job
+  of that function finds it. A one-shot CLI run only uses kernels that already exist.
+- A program that failed to build or to verify is marked ``<key>.failed`` and stays eager.
+
+``PARTIALS_FUSED=0`` turns kernels off; ``PARTIALS_FUSED_DIR`` moves the kernel directory
+(default ``~/.cache/partials/fused``). Kernels are CPU code: a CUDA run stays eager.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
+import ctypes
+import hashlib
 import math
 import os
-import queue
-import shutil
 import threading
-import types
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-MIN_POINTS = 10**6  # a job this large queues a compile of its program (smaller ones never do)
-NICE = 19  # the compile thread's niceness (Linux): it takes only CPU that requests leave idle
+if TYPE_CHECKING:
+    from compute.engines.symbolic_diff import Program
+    from compute.language.expression import Expression
+
+FORMAT = 2  # bump when the exported program's calling convention changes: old kernels are ignored
+MIN_POINTS = 1 << 18  # a job this large orders a kernel for its program (smaller ones never do)
+MIN_BLOCK = 1 << 14  # points: below this a block runs eagerly (the call's fixed cost dominates)
+SAMPLE_VALUES = 23  # per axis (or points): what a build traces and verifies on
 
 
 def enabled() -> bool:
-    return os.environ.get("PARTIALS_FUSED", "") == "1" and _has_compiler(os.environ.get("CXX", "g++"))
+    return os.environ.get("PARTIALS_FUSED", "1") != "0"
 
 
-@functools.lru_cache(maxsize=4)
-def _has_compiler(name: str) -> bool:
-    return shutil.which(name) is not None
+def kernel_dir() -> Path:
+    configured = os.environ.get("PARTIALS_FUSED_DIR")
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "partials" / "fused"
 
 
-@dataclass
-class Fused:
-    """One program's compiled form for one input signature: ``state`` is ``compiling``, ``ready``
-    (``call`` set) or ``failed`` (``error`` says why)."""
+@dataclass(frozen=True)
+class Layout:
+    """How a block's inputs arrive: ``grid`` — variable i is a broadcast view with its values
+    along dimension i (the first sliced into rows); else flat — every variable a 1-D column.
+    Parameters are 0-d tensors after the variables, in this order."""
 
-    state: str = "compiling"
-    call: Callable[..., None] | None = None
-    error: str = ""
-    done: threading.Event = field(default_factory=threading.Event)
+    variables: tuple[str, ...]
+    params: tuple[str, ...]
+    grid: bool
+    dtype: str
+
+    @property
+    def ndim(self) -> int:
+        return len(self.variables) if self.grid else 1
 
 
-def _evaluator(program: Any, names: tuple[str, ...], ids: tuple[int, ...], dtype: torch.dtype
-               ) -> Callable[..., None]:
-    """A function ``(inputs, outs)`` that evaluates ``program`` (a symbolic_diff.Program) from the
-    tensors of ``names`` and writes value ``ids[j]`` into ``outs[j]`` — the eager program's
-    operations, in its order, without its buffers. Its code object is its own, so Dynamo's cache
-    (kept per code object) holds this program's compiled form alone."""
-    from compute.engines.symbolic_diff import apply_op
-    from compute.engines.torch_lowering import raw_op
+@dataclass(frozen=True)
+class FuseOrder:
+    """What a compile process needs to build one kernel: the validated function and partials
+    (it rebuilds the same program and checks the key), the layout, and sample inputs from the job's
+    own ranges — per variable its grid values (or the first points' coordinates), per parameter
+    its value — on which the kernel must match the eager program before it is published."""
 
+    key: str
+    expression: Expression
+    indices: tuple[tuple[str, ...], ...]
+    layout: Layout
+    samples: tuple[np.ndarray, ...]
+    params: tuple[float, ...]
+
+
+def program_key(program: Program, ids: Sequence[int], layout: Layout) -> str:
+    """The kernel's name: equal programs (same operations in the same order) with equal layouts
+    share it across processes and restarts."""
+    digest = hashlib.sha256(repr((FORMAT, torch.__version__, layout, tuple(ids))).encode())
     ops = program.graph.ops
-    plan = tuple((i, ops[i]) for i in program.order)
-    # Resolved here: Dynamo warns about (and pytest turns into an error) tracing raw_op's lru_cache.
-    calls = {op[1]: raw_op(op[1]) for _, op in plan if op[0] == "call"}
-    free = {step: tuple(dead) for step, dead in program.free_after.items()}
-
-    def as_tensor(value: Any) -> torch.Tensor:
-        return value if isinstance(value, torch.Tensor) else torch.tensor(value, dtype=dtype)
-
-    def evaluate(inputs: Sequence[torch.Tensor], outs: Sequence[torch.Tensor]) -> None:
-        env = dict(zip(names, inputs, strict=True))
-        values: dict[int, Any] = {}
-        for step, (i, op) in enumerate(plan):
-            values[i] = apply_op(op, values, env, as_tensor, calls.__getitem__)
-            for dead in free.get(step, ()):  # uncompiled (a block the guards miss): eager's memory
-                values.pop(dead, None)
-        for out, i in zip(outs, ids, strict=True):
-            out.copy_(as_tensor(values[i]))
-
-    code = evaluate.__code__.replace(co_name=f"fused_program_{id(program):x}")
-    return types.FunctionType(code, evaluate.__globals__, code.co_name, None, evaluate.__closure__)
+    for i in program.order:
+        digest.update(repr((i, ops[i])).encode())
+    return digest.hexdigest()[:40]
 
 
-class _Compiler:
-    """One daemon thread that compiles queued programs, one at a time, at low priority."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[Callable[[], None]] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def submit(self, job: Callable[[], None]) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, daemon=True,
-                                                name="partials-fuse")
-                self._thread.start()
-        self._queue.put(job)
-
-    def _loop(self) -> None:
-        # Linux: a thread's niceness is its own — requests keep the CPU while this compiles.
-        with contextlib.suppress(AttributeError, OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-        _configure_inductor()
-        while True:
-            self._queue.get()()
+class KernelError(RuntimeError):
+    """A kernel could not be loaded or did not run: the caller stays eager."""
 
 
-_COMPILER = _Compiler()
+_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+_capsule_pointer.restype = ctypes.c_void_p
+_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
 
 
-_LOCK = threading.Lock()
+class Kernel:
+    """A loaded kernel: an AOTInductor model container with ``models`` copies, so that as many
+    block threads can run it at once. Calls go through ctypes, which drops the GIL."""
+
+    def __init__(self, library: Path, models: int) -> None:
+        try:
+            self._lib = ctypes.CDLL(str(library))
+            handle = ctypes.c_void_p()
+            create = self._lib.AOTInductorModelContainerCreateWithDevice
+            create.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_size_t, ctypes.c_char_p,
+                               ctypes.c_char_p]
+            if create(ctypes.byref(handle), max(1, models), b"cpu", None) != 0:
+                raise KernelError(f"could not create the kernel's model container ({library})")
+            self._run = self._lib.AOTInductorModelContainerRun
+            self._run.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), ctypes.c_size_t,
+                                  ctypes.POINTER(ctypes.c_void_p), ctypes.c_size_t,
+                                  ctypes.c_void_p, ctypes.c_void_p]
+            self._delete = self._lib.AOTInductorModelContainerDelete
+            self._delete.argtypes = [ctypes.c_void_p]
+        except (OSError, AttributeError) as exc:
+            raise KernelError(f"could not load {library}: {exc}") from exc
+        self._handle = handle
+
+    def __call__(self, tensors: Sequence[torch.Tensor]) -> None:
+        """Run on ``tensors`` = inputs then outputs (written in place)."""
+        capsules = torch._C._aoti.unsafe_alloc_void_ptrs_from_tensors(list(tensors))
+        handles = (ctypes.c_void_p * len(capsules))(*[_capsule_pointer(c, None) for c in capsules])
+        # The container takes ownership of the input handles (and frees them); nothing comes back.
+        if self._run(self._handle, handles, len(capsules), None, 0, None, None) != 0:
+            raise KernelError("the fused kernel failed")
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is not None and handle.value:
+            self._delete(handle)
 
 
-def _configure_inductor() -> None:
-    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR",
-                          str(Path.home() / ".cache" / "partials" / "inductor"))
-    import torch._inductor.config as inductor_config
-
-    inductor_config.compile_threads = 1  # no pool of compile processes beside the workers
+_KERNELS: dict[str, Kernel] = {}
+_LOADING = threading.Lock()
+_MAX_LOADED = 64  # kernels are a few MB of code each; the oldest are dropped past this
 
 
-def lookup(cache: dict, signature: tuple) -> Fused | None:
-    """The compiled form of a program for ``signature`` (in any state), or None — always None
-    while the fused path is off."""
-    return cache.get(signature) if enabled() else None
+def library_path(key: str) -> Path:
+    return kernel_dir() / key / "kernel.so"
 
 
-def queue_compile(cache: dict, signature: tuple, program: Any, names: tuple[str, ...],
-                  ids: tuple[int, ...], dtype: torch.dtype,
-                  sample: Callable[[], tuple[list, list]]) -> None:
-    """Queue a compile of ``program`` for ``signature`` unless one exists; ``sample()`` gives
-    small inputs and output buffers of the job's layout to compile and verify on. Called once a
-    job has finished, so the job that asked never shares the CPU with its own compile."""
-    with _LOCK:
-        if signature in cache:
-            return
-        entry = cache[signature] = Fused()
-    inputs, outs = sample()
-    _COMPILER.submit(lambda: _compile(entry, program, names, ids, dtype, inputs, outs))
+def failed_path(key: str) -> Path:
+    return kernel_dir() / f"{key}.failed"
 
 
-def _compile(entry: Fused, program: Any, names: tuple[str, ...], ids: tuple[int, ...],
-             dtype: torch.dtype, inputs: list[torch.Tensor], outs: list[torch.Tensor]) -> None:
-    try:
-        evaluate = _evaluator(program, names, ids, dtype)
-        compiled = torch.compile(evaluate, dynamic=True, fullgraph=True)
-        with torch.no_grad():
-            compiled(inputs, outs)  # traces and compiles
-            run_only = torch._dynamo.run(evaluate)
-            got = [torch.empty_like(o) for o in outs]
-            run_only(inputs, got)  # the cached compiled code, as requests will call it
-            want = [torch.empty_like(o) for o in outs]
-            program.run(dict(zip(names, inputs, strict=True)), tuple(outs[0].shape), dtype,
-                        dict(zip(ids, want, strict=True)), outs[0].device)  # the eager engine
-        for g, w in zip(got, want, strict=True):
-            if not same_to_rounding(g.cpu().numpy(), w.cpu().numpy()):
-                raise ValueError("the compiled program disagrees with the eager one")
-        entry.call = run_only
-        entry.state = "ready"
-    except Exception as exc:  # noqa: BLE001 - any failure leaves this program on the eager path
-        entry.state, entry.error = "failed", f"{exc.__class__.__name__}: {str(exc)[:300]}"
-    finally:
-        entry.done.set()
+def load(key: str, models: int) -> Kernel | None:
+    """The kernel named ``key`` if one has been published (loaded once per process), else None."""
+    kernel = _KERNELS.get(key)
+    if kernel is not None:
+        return kernel
+    path = library_path(key)
+    if not path.is_file():
+        return None
+    with _LOADING:
+        kernel = _KERNELS.get(key)
+        if kernel is None:
+            try:
+                kernel = Kernel(path, models)
+            except KernelError:
+                return None
+            while len(_KERNELS) >= _MAX_LOADED:
+                _KERNELS.pop(next(iter(_KERNELS)))
+            _KERNELS[key] = kernel
+    return kernel
+
+
+def has_failed(key: str) -> bool:
+    return failed_path(key).exists()
+
+
+def fits(shape: tuple[int, ...]) -> bool:
+    """Whether a block has the layout the kernel was exported for (every dimension at least 2:
+    export specialises sizes 0 and 1) and is big enough to be worth a call."""
+    return all(s >= 2 for s in shape) and math.prod(shape) >= MIN_BLOCK
+
+
+def sample_inputs(layout: Layout, samples: Sequence[np.ndarray], params: Sequence[float],
+                  sizes: Sequence[int] | None = None) -> list[torch.Tensor]:
+    """Tensors in ``layout`` from sample values (the first ``sizes[i]`` of each, default all):
+    what a build traces on and verifies with. A grid's first axis is a sliced view, as in a job."""
+    dtype = getattr(torch, layout.dtype)
+    inputs: list[torch.Tensor] = []
+    for i, values in enumerate(samples):
+        n = len(values) if sizes is None else sizes[i if layout.grid else 0]
+        column = torch.from_numpy(np.ascontiguousarray(values[:n])).to(dtype)
+        if layout.grid:
+            shape = [-1 if j == i else 1 for j in range(layout.ndim)]
+            if i == 0:  # blocks slice the first axis: a view at an offset, as the engine passes it
+                column = torch.cat([column[:1], column])[1:]
+            column = column.reshape(shape)
+        inputs.append(column)
+    inputs += [torch.tensor(float(v), dtype=dtype) for v in params]
+    return inputs
+
+
+def samples_of(coordinates: Sequence[np.ndarray], grid: bool) -> tuple[np.ndarray, ...]:
+    """At most ``SAMPLE_VALUES`` values of each axis, spread over it and keeping both ends (grids),
+    or the first points (flat): the job's own values, zeros and edges included."""
+    out = []
+    for column in coordinates:
+        values = np.asarray(column, dtype=np.float64)
+        if grid and len(values) > SAMPLE_VALUES:
+            values = values[np.linspace(0, len(values) - 1, SAMPLE_VALUES).round().astype(int)]
+        out.append(np.array(values[:SAMPLE_VALUES], dtype=np.float64))
+    if grid:
+        out = [_at_least_two(v) for v in out]
+    return tuple(out)
+
+
+def _at_least_two(values: np.ndarray) -> np.ndarray:
+    return values if len(values) >= 2 else np.concatenate([values, values + 1.0])[:2]
 
 
 def same_to_rounding(got: np.ndarray, want: np.ndarray, rel: float = 1e-12) -> bool:
@@ -193,13 +245,3 @@ def same_to_rounding(got: np.ndarray, want: np.ndarray, rel: float = 1e-12) -> b
     scale = float(np.max(np.abs(want[finite])))
     bound = rel * np.maximum(np.abs(want[finite]), scale * 1e-3)
     return bool(np.all(np.abs(got[finite] - want[finite]) <= bound))
-
-
-MIN_BLOCK = 1 << 15  # points: below this, checking the compiled guards costs more than it saves
-
-
-def fits(shape: tuple[int, ...]) -> bool:
-    """Whether a block is worth the compiled call and has the layout the compile covers: every
-    dimension at least 2 (Dynamo specialises sizes 0 and 1, so such a block would miss the
-    compiled guards and run uncompiled)."""
-    return all(s >= 2 for s in shape) and math.prod(shape) >= MIN_BLOCK

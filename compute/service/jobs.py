@@ -33,6 +33,7 @@ from compute.language.expression import Expression, parse_expression
 from compute.language.grid import AxisSpec, Domain, grid_axes, make_grid, make_points
 from compute.language.tree import walk
 from compute.limits import DEFAULT_LIMITS, Limits
+from compute.service.compiler import KernelCompiler, can_compile
 from compute.service.workers import CallFailed, WorkerPool, WorkerSettings
 
 
@@ -204,9 +205,20 @@ class JobPool:
         self.heavy = WorkerPool(heavy, self.limits.workers)
         self.quick = WorkerPool(quick, self.limits.quick_workers,
                                 keep_ready=1 if self.limits.quick_workers else 0)
+        # Fused kernels that large jobs order are built beside the workers, never inside a job.
+        self.compiler = KernelCompiler() if can_compile() else None
 
     def run(self, request: JobRequest, limits: Limits, *, quick: bool = False):
-        """The job's result, or ResourceLimitError when it ran out of time or memory."""
+        """The job's result, or ResourceLimitError when it ran out of time or memory. A kernel the
+        job ordered (compute.engines.fused) is queued for the compile process once it answered."""
+        result = self._run(request, limits, quick=quick)
+        for one in result if isinstance(result, list) else [result]:
+            order, one.fuse_order = one.fuse_order, None
+            if order is not None and self.compiler is not None:
+                self.compiler.order(order)
+        return result
+
+    def _run(self, request: JobRequest, limits: Limits, *, quick: bool = False):
         if quick and self.limits.quick_workers:
             try:
                 return self._call(self.quick, request, limits, self.limits.quick_seconds)
@@ -257,6 +269,8 @@ class JobPool:
     def close(self) -> None:
         self.heavy.close()
         self.quick.close()
+        if self.compiler is not None:
+            self.compiler.close()
 
 
 def run_job(request: JobRequest, limits: Limits, pool: JobPool):
