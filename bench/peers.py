@@ -36,6 +36,9 @@ from pathlib import Path
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR",
                       str(Path(__file__).resolve().parent / ".inductor-cache"))
+# The engine's fused kernels for this run: built here (their build time is reported), not reused
+# from the user's cache.
+os.environ.setdefault("PARTIALS_FUSED_DIR", str(Path(__file__).resolve().parent / ".kernels"))
 
 import mpmath
 import numpy as np
@@ -46,8 +49,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from compute import make_grid, parse_expression, partials_on_grid  # noqa: E402
-from compute.engines import engine as engine_module  # noqa: E402
-from compute.engines import fused, parallel  # noqa: E402
+from compute.engines import (  # noqa: E402
+    fused,
+    fused_build,
+    parallel,
+    symbolic_run,
+)
 from compute.engines.torch_lowering import TorchFunction  # noqa: E402
 
 START, END = "<!-- peers:start -->", "<!-- peers:end -->"
@@ -98,56 +105,47 @@ def sympy_exprs(case: Case) -> list[sp.Expr]:
 # -- the methods: build(case, axes) -> run(); run() returns [f, *partials] -----------------------
 
 
-def engine_method(threads: int | None):
+def engine_method(threads: int | None, kernel: bool):
+    """The engine as the CLI and the app's workers run it. ``kernel``: with the program's fused
+    kernel (built here first, from a 2^18-point grid of the case as a large job would order it;
+    the build is this method's compile time); else eager, as a function's first calls run."""
     def build(case: Case, axes):
         expression = parse_expression(case.text)
         grid = make_grid(dict(zip(case.names, axes, strict=True)))
         wrt = [",".join(idx) for idx in case.wrt]
+        if kernel:
+            _build_kernel(case, axes, expression, wrt)
 
         def run():
             if threads is not None:
                 parallel._state.workers = threads  # the bench toggles; the CLI calls configure()
+            os.environ["PARTIALS_FUSED"] = "1" if kernel else "0"
             try:
                 result = partials_on_grid(expression, grid, wrt)
             finally:
                 parallel._state.workers = DEFAULT_BLOCK_THREADS
+                os.environ["PARTIALS_FUSED"] = "0"
+            if kernel and not result.fused_blocks:
+                raise RuntimeError("the fused kernel was not used")
             return [result.value(), *(result.partial(w) for w in wrt)]
 
         return run
     return build
 
 
-def engine_fused(case: Case, axes):
-    """The engine with its opt-in fused path: the program compiled once (any grid of the same
-    layout reuses it — compiled here on a 10^6-point grid of the case), at normal priority."""
-    expression = parse_expression(case.text)
-    grid = make_grid(dict(zip(case.names, axes, strict=True)))
-    wrt = [",".join(idx) for idx in case.wrt]
+def _build_kernel(case: Case, axes, expression, wrt: list[str]) -> None:
     side = math.ceil(fused.MIN_POINTS ** (1 / len(case.names)))
     big = make_grid({n: np.linspace(a[0], a[-1], side + i) for i, (n, a)
                      in enumerate(zip(case.names, axes, strict=True))})
     os.environ["PARTIALS_FUSED"] = "1"
-    fused.NICE = 0
     try:
-        partials_on_grid(expression, big, wrt)  # eager; queues the compile
-        entries = [e for program, *_ in engine_module._PROGRAMS._entries.values()
-                   if hasattr(program, "fused") for e in program.fused.values()]
-        for entry in entries:
-            entry.done.wait(1800)
-            if entry.state != "ready":
-                raise RuntimeError(f"fused compile failed: {entry.error}")
+        order = partials_on_grid(expression, big, wrt).fuse_order
     finally:
-        del os.environ["PARTIALS_FUSED"]
-
-    def run():
-        os.environ["PARTIALS_FUSED"] = "1"
-        try:
-            result = partials_on_grid(expression, grid, wrt)
-        finally:
-            del os.environ["PARTIALS_FUSED"]
-        return [result.value(), *(result.partial(w) for w in wrt)]
-
-    return run
+        os.environ["PARTIALS_FUSED"] = "0"
+    if order is not None:  # None: already built by an earlier size of this case
+        status = fused_build.build(order)
+        if status != "ready":
+            raise RuntimeError(status)
 
 
 def sympy_numpy(case: Case, axes):
@@ -276,9 +274,9 @@ def write_floor(case: Case, axes):
 
 DEFAULT_BLOCK_THREADS = parallel.default_workers()
 METHODS: dict[str, Callable] = {
-    "Partials engine": engine_method(None),
-    "Partials engine, 1 thread": engine_method(1),
-    "Partials engine, fused (opt-in)": engine_fused,
+    "Partials engine, fused kernel": engine_method(None, kernel=True),
+    "Partials engine, fused kernel, 1 thread": engine_method(1, kernel=True),
+    "Partials engine, eager (before its kernel)": engine_method(None, kernel=False),
     "SymPy→NumPy (cse)": sympy_numpy,
     "numexpr": numexpr_method,
     "SymEngine (LLVM, cse)": symengine_llvm,
@@ -339,7 +337,7 @@ def bench_case(case: Case, n: int, rounds: int, methods: dict[str, Callable]) ->
         if name == "torch.compile batched grad" and points > 2 * 10**6 and len(case.wrt) > 3:
             continue
         if name.startswith("Partials engine"):
-            engine_module._PROGRAMS.clear()  # its first call builds the derivative program
+            symbolic_run._PROGRAMS.clear()  # its first call builds the derivative program
         try:
             t0 = time.perf_counter()
             run = build(case, axes)
@@ -386,22 +384,30 @@ def busy_neighbour(rounds: int) -> list[dict]:
     grid = make_grid(dict(zip(case.names, axes, strict=True)))
     cores = parallel.available_cores()
 
-    def engine(blocks: int, intra: int):
+    def engine(blocks: int, intra: int, kernel: bool):
         def run():
             parallel._state.workers = blocks
             torch.set_num_threads(intra)
+            os.environ["PARTIALS_FUSED"] = "1" if kernel else "0"
             try:
-                partials_on_grid(expression, grid, ["t", "k"])
+                result = partials_on_grid(expression, grid, ["t", "k"])
             finally:
                 parallel._state.workers = DEFAULT_BLOCK_THREADS
                 torch.set_num_threads(1)
+                os.environ["PARTIALS_FUSED"] = "0"
+            if kernel and not result.fused_blocks:
+                raise RuntimeError("the fused kernel was not used")
         return run
 
-    configs = {f"engine default ({DEFAULT_BLOCK_THREADS} block threads × 1 intra-op)":
-               engine(DEFAULT_BLOCK_THREADS, 1),
-               f"engine, {2 * cores} block threads × 1 intra-op": engine(2 * cores, 1),
-               "engine, 1 thread": engine(1, 1),
-               f"serial blocks, torch {cores} intra-op threads (before)": engine(1, cores)}
+    _build_kernel(case, axes, expression, ["t", "k"])
+    configs = {f"fused kernel, default ({DEFAULT_BLOCK_THREADS} block threads)":
+               engine(DEFAULT_BLOCK_THREADS, 1, True),
+               "fused kernel, 1 thread": engine(1, 1, True),
+               f"eager, default ({DEFAULT_BLOCK_THREADS} block threads × 1 intra-op)":
+               engine(DEFAULT_BLOCK_THREADS, 1, False),
+               "eager, 1 thread": engine(1, 1, False),
+               f"eager, serial blocks, torch {cores} intra-op threads (before)":
+               engine(1, cores, False)}
     for run in configs.values():
         run()
     times: dict[tuple[str, str], list[float]] = {(c, load): [] for c in configs
@@ -420,10 +426,12 @@ def busy_neighbour(rounds: int) -> list[dict]:
                 if spinner is not None:
                     spinner.kill()
                     spinner.wait()
-    quiet_one = statistics.median(times[("engine, 1 thread", "quiet")])
+    quiet = {family: statistics.median(times[(f"{family}, 1 thread", "quiet")])
+             for family in ("fused kernel", "eager")}
     rows = []
     for (name, load), values in times.items():
         median = statistics.median(values)
+        quiet_one = quiet["fused kernel" if name.startswith("fused") else "eager"]
         rows.append({"config": name, "load": load, "seconds": median, "best": min(values),
                      "ratio_to_quiet_1_thread": median / quiet_one})
         print(f"  busy-neighbour {name:>50} {load}: {median:.4f} s (best {min(values):.4f}, "

@@ -147,12 +147,12 @@ def test_grid_coordinates_of_any_range_match_the_product(shape) -> None:
 
 
 def test_auto_falls_back_to_autograd_when_symbolic_derivatives_swell(monkeypatch) -> None:
-    from compute.engines import engine
+    from compute.engines import symbolic_run
 
     grid = make_grid({"x": "0.1, 0.2"})
     product = "*".join(f"(x + {i})" for i in range(1, 31))
     assert partials_on_grid(product, grid, ["x,x,x,x"]).method == "symbolic"  # 470 operations
-    monkeypatch.setattr(engine, "symbolic_budget", lambda *_: 100)
+    monkeypatch.setattr(symbolic_run, "symbolic_budget", lambda *_: 100)
     auto = partials_on_grid(product, grid, ["x,x,x,x"])
     assert auto.method == "batched-grad"
     reference = partials_on_grid(product, grid, ["x,x,x,x"], method="vmap")

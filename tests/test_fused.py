@@ -19,7 +19,7 @@ import pytest
 import sympy as sp
 
 from compute import make_grid, make_points, partials_on_grid
-from compute.engines import engine, fused, fused_build
+from compute.engines import fused, fused_build, symbolic_run
 from compute.limits import DEFAULT_LIMITS
 from compute.service.jobs import JobLimits, JobPool, job_request, run_job
 from conftest import ROOT, assert_close, sympy_reference
@@ -46,7 +46,7 @@ def kernel_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PARTIALS_FUSED_DIR", str(tmp_path / "kernels"))
     monkeypatch.delenv("PARTIALS_FUSED", raising=False)
     monkeypatch.setattr(fused, "_KERNELS", {})
-    engine._PROGRAMS.clear()
+    symbolic_run._PROGRAMS.clear()
     return tmp_path / "kernels"
 
 

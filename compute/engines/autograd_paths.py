@@ -7,6 +7,7 @@ The engine picks between them and the symbolic program (``compute.engines.engine
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from compute.engines.engine import PartialsResult
 
 _CHUNK_BYTES = 192 * 2**20
+_SECONDS = threading.Lock()  # chunks run on several block threads; their timings add up here
 
 
 def autograd_chunk_size(expression: Expression, indices: list[tuple[str, ...]], n_inputs: int) -> int:
@@ -56,7 +58,8 @@ def _store(result: PartialsResult, key: tuple[str, tuple[str, ...]], tensor: tor
     if data.dim() == 0 or data.shape[0] != stop - start:
         data = data.expand(stop - start)
     target[start:stop] = data.numpy(force=True)  # force: vmap may hand back a ZeroTensor
-    result.seconds[key] += seconds
+    with _SECONDS:
+        result.seconds[key] += seconds
 
 
 def batched_grad_chunk(result: PartialsResult, function: TorchFunction,

@@ -77,7 +77,7 @@ def build(order: FuseOrder) -> str:
 
 
 def _program(order: FuseOrder) -> tuple[Any, tuple[int, ...]]:
-    from compute.engines.engine import fusable_program
+    from compute.engines.symbolic_run import fusable_program
 
     found = fusable_program(order.expression, order.indices)
     if found is None:
