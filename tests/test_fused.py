@@ -142,8 +142,16 @@ def test_a_build_of_a_changed_program_is_refused() -> None:
 @needs_compiler
 @pytest.mark.usefixtures("kernel_dir")
 def test_a_built_kernel_runs_every_full_block_and_agrees_with_sympy() -> None:
+    """Built by the CLI's --build-kernel after it answered; used by this process and by the
+    next CLI run."""
     order = partials_on_grid(TEXT, make_grid(GRID), WRT).fuse_order
-    assert fused_build.build(order) == "ready"
+    cli = [sys.executable, "-m", "compute", TEXT, "--var", f"x={GRID['x']}", "--var",
+           f"y={GRID['y']}", "--wrt", "x", "--wrt", "y", "--wrt", "x,y", "--format", "summary"]
+    first = subprocess.run([*cli, "--build-kernel"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=600, check=False)
+    assert first.returncode == 0, first.stderr
+    assert "method: symbolic  device" in first.stdout  # eager: the kernel comes after the answer
+    assert "note: fused kernel built in" in first.stderr
     meta = json.loads((fused.library_path(order.key).parent / "meta.json").read_text())
     assert meta["function"] == TEXT
     assert meta["partials"] == ["x", "y", "x,y"]
@@ -151,13 +159,18 @@ def test_a_built_kernel_runs_every_full_block_and_agrees_with_sympy() -> None:
     assert result.fused_blocks == 9  # 10 blocks; the one-row last block ran eager
     assert result.fuse_order is None
     _check_against_sympy(result)
-    # The CLI of another process finds and uses the same kernel.
-    cli = subprocess.run(
-        [sys.executable, "-m", "compute", TEXT, "--var", f"x={GRID['x']}", "--var",
-         f"y={GRID['y']}", "--wrt", "x", "--wrt", "y", "--wrt", "x,y", "--format", "summary"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
-    assert cli.returncode == 0, cli.stderr
-    assert "method: symbolic (fused kernel)" in cli.stdout
+    again = subprocess.run([*cli, "--build-kernel"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300, check=False)
+    assert again.returncode == 0, again.stderr
+    assert "method: symbolic (fused kernel)" in again.stdout
+    assert "already built" in again.stderr
+    # Loading a library runs its code: one that another user could have written is never loaded.
+    library = fused.library_path(order.key)
+    library.chmod(0o766)
+    fused._KERNELS.clear()
+    assert partials_on_grid(TEXT, make_grid(GRID), WRT).fused_blocks == 0
+    library.chmod(0o700)
+    assert partials_on_grid(TEXT, make_grid(GRID), WRT).fused_blocks == 9
 
 
 EVERY_FUNCTION = """a1 = sin(x) + cos(x)*a + tan(x/4) + sec(x/4) + csc(x/4 + 2) + cot(x/4 + 2)

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--method", choices=METHODS, default="auto", help=argparse.SUPPRESS)
     parser.add_argument("--device", choices=DEVICES, default="auto",
                         help="where to compute: auto (CUDA when torch sees a GPU, else the CPU)")
+    parser.add_argument("--build-kernel", action="store_true",
+                        help="after answering, build this function's fused kernel (seconds to a "
+                             "minute of CPU; needs g++) so that later runs of it on large grids "
+                             "are several times faster; without it a run uses kernels already built")
     parser.add_argument("--max-points", type=int, default=None, metavar="N",
                         help="refuse grids with more than N points "
                              f"(default {Limits.from_env().max_points:,}; env PARTIALS_MAX_POINTS)")
@@ -132,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         write_result(result, fmt, time.perf_counter() - start)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's final flush
+        if build_parser().parse_args(list(argv)).build_kernel:
+            build_kernel(result)
         return 0
     except BrokenPipeError:
         return _closed_pipe()
@@ -147,6 +153,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     except Exception as exc:  # noqa: BLE001 - never a traceback
         return _fail(f"internal error ({exc.__class__.__name__}); please report it", 1)
+
+
+def build_kernel(result: PartialsResult) -> None:
+    """Build the kernel the result ordered (after its output was written), saying what happened."""
+    from compute.engines import fused
+
+    order = result.fuse_order
+    if result.fused_blocks:
+        note = "this function's fused kernel is already built (it computed this result)"
+    elif order is None:
+        note = (f"no fused kernel: only grids of {fused.MIN_POINTS:,}+ points computed with the "
+                "symbolic engine on the CPU use one (or it failed to build before)")
+    else:
+        from compute.engines.fused_build import build
+
+        start = time.perf_counter()
+        status = build(order)
+        note = (f"fused kernel built in {time.perf_counter() - start:.1f} s: later runs of this "
+                "function and these partials use it" if status == "ready"
+                else f"the fused kernel could not be built ({status[8:]}); runs stay eager")
+    print(f"note: {note}", file=sys.stderr)
 
 
 def _fail(message: str, code: int) -> int:

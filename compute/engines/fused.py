@@ -165,12 +165,14 @@ def failed_path(key: str) -> Path:
 
 
 def load(key: str, models: int) -> Kernel | None:
-    """The kernel named ``key`` if one has been published (loaded once per process), else None."""
+    """The kernel named ``key`` if one has been published (loaded once per process), else None.
+    Loading a library runs its code: only a file this user owns, in a directory this user owns,
+    that nobody else may write, is ever loaded."""
     kernel = _KERNELS.get(key)
     if kernel is not None:
         return kernel
     path = library_path(key)
-    if not path.is_file():
+    if not path.is_file() or not all(_private(p) for p in (path, path.parent, path.parent.parent)):
         return None
     with _LOADING:
         kernel = _KERNELS.get(key)
@@ -183,6 +185,21 @@ def load(key: str, models: int) -> Kernel | None:
                 _KERNELS.pop(next(iter(_KERNELS)))
             _KERNELS[key] = kernel
     return kernel
+
+
+def _private(path: Path) -> bool:
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
+def make_kernel_dir() -> Path:
+    """The kernel directory, created readable and writable by this user alone."""
+    root = kernel_dir()
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return root
 
 
 def has_failed(key: str) -> bool:

@@ -31,6 +31,7 @@ from compute.engines.fused import (
     failed_path,
     kernel_dir,
     library_path,
+    make_kernel_dir,
     program_key,
     same_to_rounding,
     sample_inputs,
@@ -45,13 +46,13 @@ def build(order: FuseOrder) -> str:
     was), or ``"failed: why"`` (and the program is marked so)."""
     if library_path(order.key).is_file():
         return "ready"
-    staging = kernel_dir() / f".build-{order.key}-{os.getpid()}"
+    staging = make_kernel_dir() / f".build-{order.key}-{os.getpid()}"
     try:
         started = time.perf_counter()
         program, ids = _program(order)
         _configure_inductor()
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        staging.mkdir(mode=0o700)
         library = _compile(program, ids, order.layout, staging)
         _verify(library, program, ids, order)
         (staging / "meta.json").write_text(json.dumps({
@@ -69,7 +70,7 @@ def build(order: FuseOrder) -> str:
         shutil.rmtree(staging, ignore_errors=True)
         reason = f"{exc.__class__.__name__}: {str(exc)[:500]}"
         try:
-            failed_path(order.key).parent.mkdir(parents=True, exist_ok=True)
+            make_kernel_dir()
             failed_path(order.key).write_text(reason + "\n")
         except OSError:
             pass
@@ -152,9 +153,11 @@ def _compile(program: Any, ids: tuple[int, ...], layout: Layout, staging: Path) 
         if len(libraries) != 1 or any("/data/constants/" in n or "/data/weights/" in n
                                        for n in archive.namelist()):
             raise ValueError(f"unexpected package contents: {archive.namelist()}")
-        (staging / "kernel.so").write_bytes(archive.read(libraries[0]))
+        library = staging / "kernel.so"
+        library.write_bytes(archive.read(libraries[0]))
+        library.chmod(0o700)
     os.remove(package)
-    return staging / "kernel.so"
+    return library
 
 
 def _verify(library: Path, program: Any, ids: tuple[int, ...], order: FuseOrder) -> None:

@@ -99,8 +99,7 @@ def _mark_failed(key: str, reason: str) -> None:
     """A build that the worker could not finish (past its CPU budget, out of memory) is not
     ordered again."""
     try:
-        path = fused.failed_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(reason + "\n")
+        fused.make_kernel_dir()
+        fused.failed_path(key).write_text(reason + "\n")
     except OSError:
         pass
