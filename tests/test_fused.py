@@ -28,9 +28,10 @@ x, y = sp.symbols("x y", real=True)
 TEXT = "exp(-x*y/4)*sin(x + y) + log(1 + x**2*y**2)"
 EXPR = sp.exp(-x * y / 4) * sp.sin(x + y) + sp.log(1 + x**2 * y**2)
 WRT = ["x", "y", "x,y"]
-# 1216 × 964 points: over fused.MIN_POINTS; 135 rows per block, so the last block is one row
-# (a shape the kernel was not exported for: it must run eager).
+# 1216 × 964 points: over fused.MIN_POINTS. With blocks of 135 rows the last block is one row (a
+# shape the kernel was not exported for: it must run eager).
 GRID = {"x": "linspace(-1.5, 2, 1216)", "y": "linspace(0.1, 1.9, 964)"}
+ROWS_135 = 135 * 964
 
 needs_compiler = pytest.mark.skipif(shutil.which("g++") is None,
                                     reason="AOTInductor needs a C++ compiler (g++)")
@@ -155,10 +156,14 @@ def test_a_built_kernel_runs_every_full_block_and_agrees_with_sympy() -> None:
     meta = json.loads((fused.library_path(order.key).parent / "meta.json").read_text())
     assert meta["function"] == TEXT
     assert meta["partials"] == ["x", "y", "x,y"]
-    result = partials_on_grid(TEXT, make_grid(GRID), WRT)
+    result = partials_on_grid(TEXT, make_grid(GRID), WRT, chunk_points=ROWS_135)
     assert result.fused_blocks == 9  # 10 blocks; the one-row last block ran eager
     assert result.fuse_order is None
     _check_against_sympy(result)
+    # By default a kernel takes blocks of 2^20 points (no intermediates): 1087 rows, then 129.
+    default = partials_on_grid(TEXT, make_grid(GRID), WRT)
+    assert default.fused_blocks == 2
+    _check_against_sympy(default)
     again = subprocess.run([*cli, "--build-kernel"], cwd=ROOT, capture_output=True, text=True,
                            timeout=300, check=False)
     assert again.returncode == 0, again.stderr
@@ -170,7 +175,7 @@ def test_a_built_kernel_runs_every_full_block_and_agrees_with_sympy() -> None:
     fused._KERNELS.clear()
     assert partials_on_grid(TEXT, make_grid(GRID), WRT).fused_blocks == 0
     library.chmod(0o700)
-    assert partials_on_grid(TEXT, make_grid(GRID), WRT).fused_blocks == 9
+    assert partials_on_grid(TEXT, make_grid(GRID), WRT).fused_blocks == 2
 
 
 EVERY_FUNCTION = """a1 = sin(x) + cos(x)*a + tan(x/4) + sec(x/4) + csc(x/4 + 2) + cot(x/4 + 2)
@@ -199,7 +204,8 @@ def test_every_function_of_the_registry_fuses_and_matches_the_eager_engine() -> 
     points = make_points({"x": xs})
     eager = partials_on_grid(EVERY_FUNCTION, points, ["x", "x,x"], {"a": 0.7})
     assert fused_build.build(eager.fuse_order) == "ready"
-    result = partials_on_grid(EVERY_FUNCTION, points, ["x", "x,x"], {"a": 0.7})
+    result = partials_on_grid(EVERY_FUNCTION, points, ["x", "x,x"], {"a": 0.7},
+                              chunk_points=1 << 17)
     assert result.fused_blocks == 3
     for key, want in [*eager.values.items(), *eager.partials.items()]:
         got = result.values[key] if isinstance(key, str) else result.partials[key]

@@ -106,3 +106,35 @@ def test_blocks_started_from_a_block_thread_run_there() -> None:
 
     parallel.run_blocks(outer, list(range(6)))
     assert sorted(inner) == [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3]
+
+
+@pytest.mark.usefixtures("block_threads")
+@pytest.mark.parametrize("method", ["batched-grad", "vmap"])
+def test_autograd_chunks_on_threads_agree_with_sympy(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The autograd engines' chunks run on the block threads too (grad mode set in each thread)."""
+    from compute.engines import parallel as blocks
+
+    ran_on: set[str] = set()
+    run = blocks.run_blocks
+
+    def spy(work, spans):
+        def recorded(span):
+            import threading
+            import time
+
+            ran_on.add(threading.current_thread().name)
+            time.sleep(0.005)  # lets the other threads take the next chunks
+            work(span)
+        run(recorded, spans)
+
+    monkeypatch.setattr("compute.engines.engine.run_blocks", spy)
+    xs, ys = np.linspace(-1.3, 2.1, 23), np.linspace(0.2, 1.9, 11)
+    result = partials_on_grid(TEXT, make_grid({"x": xs, "y": ys}), WRT, method=method,
+                              chunk_points=20)  # 13 chunks, the last one short
+    assert len(ran_on) > 1  # several block threads took chunks
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    points = {x: X.ravel(), y: Y.ravel()}
+    assert_close(result.value(), sympy_reference(EXPR, (), points), what="f")
+    for spec in WRT:
+        symbols = tuple({"x": x, "y": y}[n] for n in spec.split(","))
+        assert_close(result.partial(spec), sympy_reference(EXPR, symbols, points), what=f"{method} {spec}")

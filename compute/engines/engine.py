@@ -20,8 +20,6 @@ from compute.engines.autograd_paths import autograd_chunk_size, batched_grad_chu
 from compute.engines.parallel import block_workers, run_blocks
 from compute.engines.symbolic_run import (
     DTYPES,
-    SYMBOLIC_CHUNK,
-    SYMBOLIC_CHUNK_GPU,
     run_symbolic,
     symbolic_program,
 )
@@ -175,8 +173,7 @@ def partials_on_grid(
                             device=device)
     _allocate(result, indices, limits)
     if program is not None:
-        run_symbolic(result, program, chunk_points or (
-            SYMBOLIC_CHUNK if device == "cpu" else SYMBOLIC_CHUNK_GPU))
+        run_symbolic(result, program, chunk_points)
         return result
     # Chunks run on the block threads like the symbolic program's blocks; each is smaller by the
     # thread count, so the autograd graphs in flight together weigh what one chunk did.

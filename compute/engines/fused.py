@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 FORMAT = 2  # bump when the exported program's calling convention changes: old kernels are ignored
 MIN_POINTS = 1 << 18  # a job this large orders a kernel for its program (smaller ones never do)
-MIN_BLOCK = 1 << 14  # points: below this a block runs eagerly (the call's fixed cost dominates)
+MIN_BLOCK = 1 << 10  # points: below this a block runs eagerly (a call costs ~20-50 µs; eager ops more)
 SAMPLE_VALUES = 23  # per axis (or points): what a build traces and verifies on
 
 

@@ -30,6 +30,7 @@ DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
 SYMBOLIC_CHUNK = 1 << 17  # points per chunk: intermediates stay in cache (1 MiB each in float64)
+FUSED_CHUNK = 1 << 20  # a kernel keeps no intermediates: bigger blocks, fewer calls and GIL hand-offs
 SYMBOLIC_CHUNK_GPU = 1 << 23  # a GPU wants big launches; each block is copied back to NumPy
 
 
@@ -103,7 +104,7 @@ def fusable_program(expression: Expression, indices: Sequence[tuple[str, ...]]
     return program.program, tuple(i for i, _ in _root_groups(program))
 
 
-def run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int) -> None:
+def run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk_points: int | None) -> None:
     """Grids go by blocks of rows with each axis as a broadcastable view — no coordinate arrays
     at all; scattered points go by flat chunks. Blocks write disjoint slices of the results, so
     on the CPU they run on the block threads of :mod:`compute.engines.parallel`. When the
@@ -111,6 +112,7 @@ def run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int) 
     instead of the eager operations; when it has not, a large job leaves an order for one."""
     t0 = time.perf_counter()
     dtype, device = DTYPES[result.dtype], torch.device(result.device)
+    chunk = chunk_points or (SYMBOLIC_CHUNK if device.type == "cpu" else SYMBOLIC_CHUNK_GPU)
     params = {name: torch.tensor(value, dtype=dtype, device=device)
               for name, value in result.params.items()}
     domain = result.domain
@@ -127,6 +129,8 @@ def run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk: int) 
             key = program.keys[layout] = fused.program_key(
                 program.program, [i for i, _ in groups], layout)
         kernel = fused.load(key, block_workers())
+        if kernel is not None and chunk_points is None:  # a caller's block size stays
+            chunk = FUSED_CHUNK
 
     fused_blocks: list[slice] = []
 
