@@ -16,7 +16,7 @@ import torch
 
 from compute.caches import BoundedCache
 from compute.engines import fused
-from compute.engines.parallel import block_workers, run_blocks
+from compute.engines.parallel import available_cores, block_workers, run_blocks
 from compute.errors import PartialsError
 from compute.language.expression import Expression
 from compute.language.grid import Points
@@ -30,7 +30,7 @@ DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
 SYMBOLIC_CHUNK = 1 << 17  # points per chunk: intermediates stay in cache (1 MiB each in float64)
-FUSED_CHUNK = 1 << 20  # a kernel keeps no intermediates: bigger blocks, fewer calls and GIL hand-offs
+FUSED_CHUNK = 1 << 20  # the largest block a kernel takes (8 MiB per result in float64)
 SYMBOLIC_CHUNK_GPU = 1 << 23  # a GPU wants big launches; each block is copied back to NumPy
 
 
@@ -128,9 +128,11 @@ def run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk_points
         if key is None:
             key = program.keys[layout] = fused.program_key(
                 program.program, [i for i, _ in groups], layout)
-        kernel = fused.load(key, block_workers())
+        kernel = fused.load(key, max(block_workers(), available_cores()))  # a model per thread
         if kernel is not None and chunk_points is None:  # a caller's block size stays
-            chunk = FUSED_CHUNK
+            # A kernel keeps no intermediates: bigger blocks (fewer calls), yet at least two
+            # per block thread so that the threads share the work.
+            chunk = min(FUSED_CHUNK, max(chunk, -(-domain.size // (2 * block_workers()))))
 
     fused_blocks: list[slice] = []
 
