@@ -104,6 +104,20 @@ def fusable_program(expression: Expression, indices: Sequence[tuple[str, ...]]
     return program.program, tuple(i for i, _ in _root_groups(program))
 
 
+SPLIT_INTENSITY = 8  # operations per result written: below it a kernel is bound by memory writes
+
+
+def _kernel_block(size: int, intensity: float) -> int:
+    """Points per block for a kernel. It keeps no intermediates, so blocks are big (fewer calls).
+    A kernel with work to spare per result written is split into at least two blocks per block
+    thread, which then share it; one that mostly writes (a polynomial: ~4 operations per
+    result) is not — measured here, two threads first-touching fresh result pages were slower
+    than one."""
+    if intensity < SPLIT_INTENSITY:
+        return FUSED_CHUNK
+    return min(FUSED_CHUNK, max(SYMBOLIC_CHUNK, -(-size // (2 * block_workers()))))
+
+
 def run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk_points: int | None) -> None:
     """Grids go by blocks of rows with each axis as a broadcastable view — no coordinate arrays
     at all; scattered points go by flat chunks. Blocks write disjoint slices of the results, so
@@ -130,9 +144,7 @@ def run_symbolic(result: PartialsResult, program: _SymbolicProgram, chunk_points
                 program.program, [i for i, _ in groups], layout)
         kernel = fused.load(key, max(block_workers(), available_cores()))  # a model per thread
         if kernel is not None and chunk_points is None:  # a caller's block size stays
-            # A kernel keeps no intermediates: bigger blocks (fewer calls), yet at least two
-            # per block thread so that the threads share the work.
-            chunk = min(FUSED_CHUNK, max(chunk, -(-domain.size // (2 * block_workers()))))
+            chunk = _kernel_block(domain.size, len(program.program.order) / max(1, len(groups)))
 
     fused_blocks: list[slice] = []
 
