@@ -138,3 +138,37 @@ def test_autograd_chunks_on_threads_agree_with_sympy(method: str, monkeypatch: p
     for spec in WRT:
         symbols = tuple({"x": x, "y": y}[n] for n in spec.split(","))
         assert_close(result.partial(spec), sympy_reference(EXPR, symbols, points), what=f"{method} {spec}")
+
+
+@pytest.mark.usefixtures("block_threads")
+def test_blocks_use_only_the_cores_nobody_else_is_running_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy neighbour (another runnable thread on the machine) leaves fewer spare cores: the
+    blocks then run on fewer threads, and still agree with SymPy."""
+    import threading
+
+    monkeypatch.setattr(parallel, "available_cores", lambda: 3)
+    names: set[str] = set()
+
+    def record(_: int) -> None:
+        import time
+
+        names.add(threading.current_thread().name)
+        time.sleep(0.002)
+
+    monkeypatch.setattr(parallel, "runnable_elsewhere", lambda: 0)
+    parallel.run_blocks(record, list(range(12)))
+    assert len(names) > 1
+    names.clear()
+    monkeypatch.setattr(parallel, "runnable_elsewhere", lambda: 2)  # two of the three cores busy
+    parallel.run_blocks(record, list(range(12)))
+    assert names == {threading.current_thread().name}  # one thread: this one, in order
+    xs, ys = np.linspace(-1.3, 2.1, 17), np.linspace(0.2, 1.9, 9)
+    result = partials_on_grid(TEXT, make_grid({"x": xs, "y": ys}), WRT, chunk_points=27)
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    points = {x: X.ravel(), y: Y.ravel()}
+    assert_close(result.partial("x,y"), sympy_reference(EXPR, (x, y), points), what="x,y")
+
+
+def test_runnable_elsewhere_reads_the_machine() -> None:
+    assert parallel.runnable_elsewhere() >= 0
+    assert 1 <= parallel.spare_cores() <= parallel.available_cores()
