@@ -155,12 +155,17 @@ def test_blocks_use_only_the_cores_nobody_else_is_running_on(monkeypatch: pytest
         names.add(threading.current_thread().name)
         time.sleep(0.002)
 
+    monkeypatch.setattr(parallel, "_RECENT", parallel.deque(maxlen=3))
     monkeypatch.setattr(parallel, "runnable_elsewhere", lambda: 0)
     parallel.run_blocks(record, list(range(12)))
     assert len(names) > 1
-    names.clear()
     monkeypatch.setattr(parallel, "runnable_elsewhere", lambda: 2)  # two of the three cores busy
-    parallel.run_blocks(record, list(range(12)))
+    for _ in range(2):  # a job that saw no neighbour is still among the last three
+        names.clear()
+        parallel.run_blocks(record, list(range(12)))
+        assert len(names) > 1
+    names.clear()
+    parallel.run_blocks(record, list(range(12)))  # the last three jobs all saw it
     assert names == {threading.current_thread().name}  # one thread: this one, in order
     xs, ys = np.linspace(-1.3, 2.1, 17), np.linspace(0.2, 1.9, 9)
     result = partials_on_grid(TEXT, make_grid({"x": xs, "y": ys}), WRT, chunk_points=27)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -102,12 +104,19 @@ def runnable_elsewhere() -> int:
         return 0
 
 
+_RECENT: deque[tuple[float, int]] = deque(maxlen=3)  # (when, runnable elsewhere) at recent jobs
+
+
 def spare_cores() -> int:
-    """Cores that no other runnable thread is using at this moment (at least one). A job asks at
-    its start: with a busy neighbour, a thread that shares a core with it stalls the blocks it
-    holds (measured: fused kernels on 2 threads beside a spinning process took 1–2.5× a lone
-    thread's time, at random; on one thread, 1.0–1.05×)."""
-    return max(1, available_cores() - runnable_elsewhere())
+    """Cores that no other runnable thread is using (at least one), asked at a job's start. With
+    a busy neighbour, a block thread that shares its core stalls the blocks it holds (measured:
+    fused kernels on 2 threads beside a spinning process took 1–2.5× a lone thread's time, at
+    random; on one thread, 1.0–1.05×). A neighbour counts when every job of the last 2 seconds
+    (up to 3) saw it: a kernel thread runnable for a few microseconds must not halve a job."""
+    now = time.monotonic()
+    _RECENT.append((now, runnable_elsewhere()))
+    busy = min(n for when, n in list(_RECENT) if now - when < 2.0)
+    return max(1, available_cores() - busy)
 
 
 def run_blocks(work: Callable[[T], None], blocks: Sequence[T]) -> None:
