@@ -57,6 +57,7 @@ from compute.engines import (  # noqa: E402
     symbolic_run,
 )
 from compute.engines.torch_lowering import TorchFunction  # noqa: E402
+from compute.service.machine import runnable_elsewhere  # noqa: E402
 
 START, END = "<!-- peers:start -->", "<!-- peers:end -->"
 SAMPLES = 48
@@ -527,7 +528,7 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="also the 10^8-point memory run")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    parallel.configure(DEFAULT_BLOCK_THREADS)
+    parallel.configure(DEFAULT_BLOCK_THREADS, runnable_elsewhere)
     if not args.busy_only:  # every kernel is built (and its build timed) by this run
         shutil.rmtree(os.environ["PARTIALS_FUSED_DIR"], ignore_errors=True)
     rounds = 3 if args.quick else args.rounds

@@ -69,7 +69,7 @@ def test_a_result_too_large_to_download_points_to_the_command_line() -> None:
                        "wrt": ["x", "y"], "plot": "heatmap"}.items():
         at.query_params[key] = value
     at.run()
-    assert not at.exception
+    assert not at.exception, [e.stack_trace for e in at.exception]
     everything = next(b for b in at.get("download_button") if "Download everything" in b.label)
     assert everything.proto.disabled
     assert "20,000,000 numbers" in everything.help

@@ -156,10 +156,10 @@ def test_blocks_use_only_the_cores_nobody_else_is_running_on(monkeypatch: pytest
         time.sleep(0.002)
 
     monkeypatch.setattr(parallel, "_RECENT", parallel.deque(maxlen=3))
-    monkeypatch.setattr(parallel, "runnable_elsewhere", lambda: 0)
+    monkeypatch.setattr(parallel._state, "runnable_elsewhere", lambda: 0)
     parallel.run_blocks(record, list(range(12)))
     assert len(names) > 1
-    monkeypatch.setattr(parallel, "runnable_elsewhere", lambda: 2)  # two of the three cores busy
+    monkeypatch.setattr(parallel._state, "runnable_elsewhere", lambda: 2)  # two of three cores busy
     for _ in range(2):  # a job that saw no neighbour is still among the last three
         names.clear()
         parallel.run_blocks(record, list(range(12)))
@@ -175,5 +175,32 @@ def test_blocks_use_only_the_cores_nobody_else_is_running_on(monkeypatch: pytest
 
 
 def test_runnable_elsewhere_reads_the_machine() -> None:
-    assert parallel.runnable_elsewhere() >= 0
+    from compute.service.machine import runnable_elsewhere
+
+    assert runnable_elsewhere() >= 0
     assert 1 <= parallel.spare_cores() <= parallel.available_cores()
+
+
+@pytest.mark.usefixtures("block_threads")
+def test_only_the_spare_cores_take_part_and_warm_starts_every_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    monkeypatch.setattr(parallel, "available_cores", lambda: 3)
+    monkeypatch.setattr(parallel, "_RECENT", parallel.deque(maxlen=3))
+    monkeypatch.setattr(parallel._state, "runnable_elsewhere", lambda: 1)  # one core of three busy
+    names: set[str] = set()
+
+    def record(_: int) -> None:
+        names.add(threading.current_thread().name)
+        time.sleep(0.002)
+
+    parallel.run_blocks(record, list(range(30)))
+    assert len(names) == 2  # two of the three block threads
+    # A worker warms all its threads before it caps its memory, neighbour or not (a warm-up that
+    # ran on fewer threads waited 30 s on its barrier and the worker never started).
+    monkeypatch.setattr(parallel._state, "runnable_elsewhere", lambda: 5)
+    started = time.monotonic()
+    parallel.warm()
+    assert time.monotonic() - started < 10

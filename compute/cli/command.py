@@ -116,8 +116,10 @@ def run(argv: Sequence[str]) -> tuple[PartialsResult | Inspection, str]:
     say_read_as(expression, variables, requests or (), limits)
     from compute.engines.engine import partials_on_grid  # torch loads only once the input is valid
     from compute.engines.parallel import configure
+    from compute.service.machine import runnable_elsewhere
 
-    configure()  # one torch thread, blocks across the cores: robust when another process is busy
+    # One torch thread, blocks across the cores nobody else is using: robust when another process is busy.
+    configure(runnable_elsewhere=runnable_elsewhere)
     return partials_on_grid(expression, domain, requests, params, dtype=args.dtype,
                             method=args.method, device=args.device, limits=limits), args.format
 

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import torch
 
@@ -33,6 +33,7 @@ class _State:
     lock = threading.Lock()
     workers = 1
     pool: ThreadPoolExecutor | None = None
+    runnable_elsewhere: Callable[[], int] | None = None  # set by configure(); None: nobody else
 
 
 _state = _State()
@@ -57,10 +58,13 @@ def default_workers() -> int:
     return value if value > 0 else available_cores()
 
 
-def configure(workers: int | None = None) -> int:
-    """One torch intra-op thread; blocks on ``workers`` threads (default: :func:`default_workers`).
-    Returns the number of block threads."""
+def configure(workers: int | None = None, runnable_elsewhere: Callable[[], int] | None = None) -> int:
+    """One torch intra-op thread; blocks on ``workers`` threads (default: :func:`default_workers`),
+    as many as there are spare cores when ``runnable_elsewhere()`` counts the machine's other
+    runnable threads (``compute.service.machine``). Returns the number of block threads."""
     count = max(1, int(workers)) if workers is not None else default_workers()
+    if runnable_elsewhere is not None:
+        _state.runnable_elsewhere = runnable_elsewhere
     torch.set_num_threads(1)
     with _state.lock:
         if count != _state.workers and _state.pool is not None:
@@ -83,7 +87,7 @@ def warm() -> None:
         barrier.wait(timeout=30)  # every thread holds one task: each of them starts
         torch.ones(4096, dtype=torch.float64).mul_(2.0).sum()
 
-    run_blocks(touch, list(range(workers)))
+    run_blocks(touch, list(range(workers)), every_thread=True)
 
 
 def block_workers() -> int:
@@ -91,17 +95,6 @@ def block_workers() -> int:
     single intra-op thread (several blocks each splitting every op would oversubscribe)."""
     workers = _state.workers
     return workers if workers > 1 and torch.get_num_threads() == 1 else 1
-
-
-def runnable_elsewhere() -> int:
-    """Threads runnable right now besides this one, on the whole machine (Linux: the first number
-    of /proc/loadavg's fourth field counts runnable threads, the reader included); 0 where the
-    OS does not tell."""
-    try:
-        with open("/proc/loadavg") as loadavg:
-            return max(0, int(loadavg.read().split()[3].split("/")[0]) - 1)
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 _RECENT: deque[tuple[float, int]] = deque(maxlen=3)  # (when, runnable elsewhere) at recent jobs
@@ -114,19 +107,20 @@ def spare_cores() -> int:
     random; on one thread, 1.0–1.05×). A neighbour counts when every job of the last 2 seconds
     (up to 3) saw it: a kernel thread runnable for a few microseconds must not halve a job."""
     now = time.monotonic()
-    _RECENT.append((now, runnable_elsewhere()))
+    count = _state.runnable_elsewhere
+    _RECENT.append((now, count() if count is not None else 0))
     busy = min(n for when, n in list(_RECENT) if now - when < 2.0)
     return max(1, available_cores() - busy)
 
 
-def run_blocks(work: Callable[[T], None], blocks: Sequence[T]) -> None:
+def run_blocks(work: Callable[[T], None], blocks: Sequence[T], *, every_thread: bool = False) -> None:
     """``work(block)`` for every block — on the block threads when there are several blocks and
-    several threads, else in order on this thread. Blocks are taken one at a time from a shared
-    queue, so a thread that is descheduled simply takes fewer of them; only as many threads as
-    there are spare cores right now are used. The first error is raised once every block has
-    finished."""
+    several threads, else in order on this thread. Each thread takes blocks one at a time from a
+    shared queue, so a thread that is descheduled simply takes fewer of them; only as many threads
+    as there are spare cores right now take part (all of them with ``every_thread``). The first
+    error is raised once every block has finished."""
     workers = min(block_workers(), len(blocks))
-    if workers > 1:
+    if workers > 1 and not every_thread:
         workers = min(workers, spare_cores())
     nested = threading.current_thread().name.startswith(_PREFIX)  # never wait on our own pool
     if workers <= 1 or nested:
@@ -137,8 +131,25 @@ def run_blocks(work: Callable[[T], None], blocks: Sequence[T]) -> None:
         if _state.pool is None:
             _state.pool = ThreadPoolExecutor(_state.workers, thread_name_prefix=_PREFIX)
         pool = _state.pool
-    futures = [pool.submit(work, block) for block in blocks]
-    errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
+    queue = iter(blocks)
+    taking = threading.Lock()
+    errors: list[BaseException] = []
+
+    def take_blocks() -> None:
+        while True:
+            with taking:
+                block = next(queue, _DONE)
+            if block is _DONE:
+                return
+            try:
+                work(cast(T, block))
+            except BaseException as error:  # noqa: BLE001 - raised below, once every block ran
+                errors.append(error)
+
+    for future in [pool.submit(take_blocks) for _ in range(workers)]:
+        future.result()
+    if errors:
+        raise errors[0]
+
+
+_DONE = object()

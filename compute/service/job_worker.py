@@ -14,10 +14,11 @@ def _prepare() -> None:
     import torch
 
     from compute.engines.parallel import configure, warm
+    from compute.service.machine import runnable_elsewhere
 
     # One torch intra-op thread; PARTIALS_WORKER_THREADS block threads (see compute.engines.parallel),
     # started before the memory cap like everything else the worker needs.
-    configure(int(os.environ.get("PARTIALS_WORKER_THREADS", "1")))
+    configure(int(os.environ.get("PARTIALS_WORKER_THREADS", "1")), runnable_elsewhere)
     warm()
     import compute.engines.engine  # noqa: F401 - load torch's operators before the cap and the first job
 
