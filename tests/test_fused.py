@@ -253,3 +253,50 @@ def test_the_job_pool_orders_the_kernel_and_the_next_job_uses_it() -> None:
     finally:
         pool.close()
 
+
+
+def test_the_kernel_directory_stays_bounded(kernel_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever links a server is sent: the oldest kernels go past MAX_KERNELS, and Inductor's
+    intermediate cache is emptied past its budget."""
+    import time
+
+    monkeypatch.setattr(fused_build, "MAX_KERNELS", 3)
+    monkeypatch.setattr(fused_build, "INDUCTOR_CACHE_BYTES", 1000)
+    keys = [f"{i:040x}" for i in range(5)]
+    for age, key in enumerate(keys):  # keys[0] is the newest
+        library = fused.library_path(key)
+        library.parent.mkdir(parents=True)
+        library.write_bytes(b"x")
+        stamp = time.time() - 100 * (age + 1)
+        os.utime(library, (stamp, stamp))
+    (kernel_dir / "inductor" / "ab").mkdir(parents=True)
+    (kernel_dir / "inductor" / "ab" / "big.cpp").write_bytes(b"x" * 2000)
+    fused_build.prune()
+    assert sorted(p.parent.name for p in kernel_dir.glob("*/kernel.so")) == sorted(keys[:3])
+    assert not (kernel_dir / "inductor").exists()
+
+
+@pytest.mark.usefixtures("kernel_dir")
+@pytest.mark.parametrize(("reason", "for_good"), [("cpu", True), ("died", True), ("wall", False)])
+def test_a_build_the_compile_process_could_not_finish(reason: str, for_good: bool,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its CPU budget or out of memory: the program is marked and never ordered again. Stopped
+    by the clock on a loaded machine: not marked, so a restart may try again."""
+    from compute.service.compiler import KernelCompiler
+    from compute.service.workers import CallFailed
+
+    order = partials_on_grid(TEXT, make_grid(GRID), WRT).fuse_order
+    compiler = KernelCompiler()
+
+    def fail(*_args, **_kwargs):
+        raise CallFailed(reason)
+
+    monkeypatch.setattr(compiler.pool, "call", fail)
+    try:
+        compiler.order(order)
+        assert compiler.wait(order.key, 30) == f"failed: {reason}"
+        assert fused.has_failed(order.key) is for_good
+        compiler.order(order)  # this process does not order it twice either way
+        assert compiler.status(order.key) == f"failed: {reason}"
+    finally:
+        compiler.close()

@@ -37,6 +37,8 @@ from compute.engines.fused import (
     sample_inputs,
 )
 
+MAX_KERNELS = 256  # published kernels kept (~1.5 MB each); the least recently built go first
+INDUCTOR_CACHE_BYTES = 512 * 2**20  # Inductor's own cache, emptied between builds past this
 _EXPORT_SIZES = (13, 7, 5, 3)  # distinct and ≥ 2: no dimension is specialised or tied to another
 _TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
 
@@ -65,6 +67,7 @@ def build(order: FuseOrder) -> str:
             os.rename(staging, library_path(order.key).parent)
         except OSError:  # another process published it first
             shutil.rmtree(staging, ignore_errors=True)
+        prune()
         return "ready"
     except Exception as exc:  # noqa: BLE001 - any failure leaves this program on the eager path
         shutil.rmtree(staging, ignore_errors=True)
@@ -75,6 +78,21 @@ def build(order: FuseOrder) -> str:
         except OSError:
             pass
         return f"failed: {reason}"
+
+
+def prune() -> None:
+    """Keep the kernel directory bounded whatever links a server is sent: at most ``MAX_KERNELS``
+    kernels (the oldest builds are removed; a process that has one loaded keeps its mapping), and
+    Inductor's intermediate cache emptied once it passes ``INDUCTOR_CACHE_BYTES``."""
+    root = kernel_dir()
+    kernels = sorted((p for p in root.glob("*/kernel.so")), key=lambda p: p.stat().st_mtime)
+    for old in kernels[:max(0, len(kernels) - MAX_KERNELS)]:
+        shutil.rmtree(old.parent, ignore_errors=True)
+    inductor = root / "inductor"
+    if inductor.is_dir():
+        size = sum(f.stat().st_size for f in inductor.rglob("*") if f.is_file())
+        if size > INDUCTOR_CACHE_BYTES:
+            shutil.rmtree(inductor, ignore_errors=True)
 
 
 def _program(order: FuseOrder) -> tuple[Any, tuple[int, ...]]:

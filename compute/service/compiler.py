@@ -81,9 +81,12 @@ class KernelCompiler:
                 answer = str(self.pool.call(order, cpu_seconds=self.cpu_seconds,
                                             wall_seconds=4 * self.cpu_seconds, queue_seconds=60.0,
                                             replace_if=lambda a: a != "ready"))
-            except (CallFailed, OSError) as exc:
-                answer = f"failed: {getattr(exc, 'reason', exc)}"
-                _mark_failed(order.key, answer)
+            except CallFailed as exc:
+                answer = f"failed: {exc.reason}"
+                if exc.reason in ("cpu", "died"):  # past its CPU budget, or out of memory: for good
+                    _mark_failed(order.key, answer)
+            except OSError as exc:  # the compile process did not start: maybe next time
+                answer = f"failed: {exc}"
             with self._lock:
                 self._status[order.key] = answer
                 self._lock.notify_all()
@@ -96,8 +99,8 @@ class KernelCompiler:
 
 
 def _mark_failed(key: str, reason: str) -> None:
-    """A build that the worker could not finish (past its CPU budget, out of memory) is not
-    ordered again."""
+    """A build that the worker could not finish within its budgets is not ordered again; one
+    stopped by the clock (a loaded machine) or that never started may be, after a restart."""
     try:
         fused.make_kernel_dir()
         fused.failed_path(key).write_text(reason + "\n")
