@@ -300,3 +300,16 @@ def test_a_build_the_compile_process_could_not_finish(reason: str, for_good: boo
         assert compiler.status(order.key) == f"failed: {reason}"
     finally:
         compiler.close()
+
+
+def test_an_unusable_kernel_directory_is_a_failed_build_not_an_error(
+        kernel_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    order = partials_on_grid(TEXT, make_grid(GRID), WRT).fuse_order
+    kernel_dir.parent.mkdir(parents=True, exist_ok=True)
+    blocker = kernel_dir.parent / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("PARTIALS_FUSED_DIR", str(blocker / "kernels"))
+    assert fused_build.build(order).startswith("failed: ")
+    result = partials_on_grid(TEXT, make_grid(GRID), WRT)  # and the engine stays eager and exact
+    assert result.fused_blocks == 0
+    _check_against_sympy(result)

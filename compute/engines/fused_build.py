@@ -48,8 +48,9 @@ def build(order: FuseOrder) -> str:
     was), or ``"failed: why"`` (and the program is marked so)."""
     if library_path(order.key).is_file():
         return "ready"
-    staging = make_kernel_dir() / f".build-{order.key}-{os.getpid()}"
+    staging = kernel_dir() / f".build-{order.key}-{os.getpid()}"
     try:
+        make_kernel_dir()  # an unwritable cache directory is a failed build like any other
         started = time.perf_counter()
         program, ids = _program(order)
         _configure_inductor()
