@@ -125,3 +125,16 @@ def sized_page(request, browser):
 def wait_idle(page, timeout_ms: int = 60_000) -> None:
     """Wait until Streamlit has finished the current run (never a sleep)."""
     page.wait_for_selector(IDLE, timeout=timeout_ms)
+
+
+def open_page(page, url: str) -> None:
+    """Open a link and wait until its first results table is drawn."""
+    page.goto(url)
+    wait_idle(page)
+    page.locator("[data-testid='stTable']").first.wait_for(timeout=60_000)
+
+
+def settle(page) -> None:
+    """Let the rerun a widget change starts begin, then wait for it to finish."""
+    page.wait_for_timeout(300)
+    wait_idle(page)

@@ -8,21 +8,12 @@ import urllib.parse
 
 import pytest
 
-from browser import ARTIFACTS, wait_idle
+from browser import ARTIFACTS, open_page, settle
 
 pytestmark = pytest.mark.browser
 SEED_LINK = {"f": "f(t, k) = t*k + 2t*k^2", "var.t": "t = 1 2 4", "var.k": "2:3", "wrt": "k"}
 
 
-def open_page(page, url: str) -> None:
-    page.goto(url)
-    wait_idle(page)
-    page.locator("[data-testid='stTable']").first.wait_for(timeout=60_000)
-
-
-def settle(page) -> None:
-    page.wait_for_timeout(300)
-    wait_idle(page)
 
 
 def table_by_caption(page, caption: str) -> list[str]:

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from browser import ARTIFACTS, wait_idle
+from browser import ARTIFACTS, open_page, settle
 
 pytestmark = pytest.mark.browser
 LINK = {"f": "K*x*y", "var.x": "0, 1", "var.y": "1, 2", "param.K": "1", "wrt": "x"}
@@ -16,16 +16,6 @@ BLACK_SCHOLES = ("d1 = (log(S/K) + (r + sigma**2/2)*T)/(sigma*sqrt(T)); d2 = d1 
                  "S*0.5*(1 + erf(d1/sqrt(2))) - K*exp(-r*T)*0.5*(1 + erf(d2/sqrt(2)))")
 
 
-def open_page(page, url: str) -> None:
-    page.goto(url)
-    wait_idle(page)
-    page.locator("[data-testid='stTable']").first.wait_for(timeout=60_000)
-
-
-def settle(page) -> None:
-    """Let the rerun a widget change starts begin, then wait for it to finish."""
-    page.wait_for_timeout(300)
-    wait_idle(page)
 
 
 def query(page) -> dict[str, str]:

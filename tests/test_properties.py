@@ -126,14 +126,19 @@ def test_random_text_only_raises_our_error(text: str) -> None:
         parse_grid_spec,
         lambda s: parse_derivative_spec(s, ["x", "y"], ["a"]),
     ):
-        try:
-            parse(text)
-        except PartialsError as exc:
-            error = exc
-        else:
-            continue
-        assert error.message
-        assert error.column is None or error.column >= 1
+        _accepted_or_our_error(parse, text)
+
+
+def _accepted_or_our_error(parse, text: str) -> None:
+    """``parse(text)`` returns, or raises a PartialsError with a message and a sane column."""
+    try:
+        parse(text)
+    except PartialsError as exc:
+        error = exc
+    else:
+        return
+    assert error.message
+    assert error.column is None or error.column >= 1
 
 
 # --- issue 11: the same random functions typed in the forms people bring -----------------------
@@ -226,11 +231,4 @@ GRID_NOISE = st.lists(
 def test_random_text_in_the_new_grammar_only_raises_our_error(text: str, spec: str, grid: str) -> None:
     for parse, value in ((parse_expression, text), (lambda s: parse_grid_spec(s, variable="x"), grid),
                          (lambda s: parse_derivative_spec(s, ["x", "y"], ["a"]), spec)):
-        try:
-            parse(value)
-        except PartialsError as exc:
-            error = exc
-        else:
-            continue
-        assert error.message
-        assert error.column is None or error.column >= 1
+        _accepted_or_our_error(parse, value)
